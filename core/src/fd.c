@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/* fd.c - descriptor helpers: close, wait with a deadline, SIGPIPE guard. */
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+ipc_status ipc__close(int fd)
+{
+	if (fd < 0)
+		return 0;
+	if (close(fd) < 0 && errno != EINTR)
+		return -errno;
+	return 0;
+}
+
+void ipc__close_quiet(int fd)
+{
+	int saved = errno;
+
+	(void)ipc__close(fd);
+	errno = saved;
+}
+
+ipc_status ipc__wait_fd(int fd, short events, ipc_deadline d, short *revents)
+{
+	struct pollfd pfd;
+	int n;
+
+	for (;;) {
+		pfd.fd = fd;
+		pfd.events = events;
+		pfd.revents = 0;
+		n = poll(&pfd, 1, ipc_deadline_remaining_ms(d));
+		if (n < 0)
+			return errno == EINTR ? -EINTR : -errno;
+		if (n > 0) {
+			if (pfd.revents & POLLNVAL)
+				return -EBADF;
+			if (revents != NULL)
+				*revents = pfd.revents;
+			return 0;
+		}
+		/* poll() rounds to milliseconds; go round again if it woke a
+		 * hair before the deadline. */
+		if (ipc_deadline_expired(d))
+			return ipc__timeout_status(d);
+	}
+}
+
+ipc_status ipc__sleep_ms(int ms, ipc_deadline d)
+{
+	int left;
+
+	if (ipc_deadline_expired(d))
+		return ipc__timeout_status(d);
+	left = ipc_deadline_remaining_ms(d);
+	if (left >= 0 && left < ms)
+		ms = left;
+	if (poll(NULL, 0, ms) < 0)
+		return errno == EINTR ? -EINTR : -errno;
+	return 0;
+}
+
+ipc_status ipc__set_nonblock(int fd, bool on)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0)
+		return -errno;
+	if (on == ((fl & O_NONBLOCK) != 0))
+		return 0;
+	if (fcntl(fd, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK) < 0)
+		return -errno;
+	return 0;
+}
+
+void ipc__sigpipe_block(struct ipc__sigpipe_guard *g)
+{
+	sigset_t pipe_only;
+
+	sigemptyset(&pipe_only);
+	sigaddset(&pipe_only, SIGPIPE);
+	g->active = false;
+	if (pthread_sigmask(SIG_BLOCK, &pipe_only, &g->old) != 0)
+		return;
+	g->active = !sigismember(&g->old, SIGPIPE);
+}
+
+void ipc__sigpipe_unblock(struct ipc__sigpipe_guard *g, bool raised)
+{
+	static const struct timespec zero = {0, 0};
+	sigset_t pipe_only;
+	int saved = errno;
+
+	if (!g->active)
+		return;
+	if (raised) {
+		/* The SIGPIPE our write raised is pending on this thread
+		 * (blocked signals are queued even when ignored); take it
+		 * before unblocking so that it is never delivered. */
+		sigemptyset(&pipe_only);
+		sigaddset(&pipe_only, SIGPIPE);
+		while (sigtimedwait(&pipe_only, NULL, &zero) < 0 &&
+		       errno == EINTR)
+			;
+	}
+	(void)pthread_sigmask(SIG_SETMASK, &g->old, NULL);
+	errno = saved;
+}
