@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/* Error strings, errno names, deadlines, and the harness's own checks. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "ipc/ipc.h"
+
+static void test_errname_roundtrip(void)
+{
+	const char *name;
+	size_t i;
+	int e;
+
+	CHECK_STR_EQ(ipc_errname(-EAGAIN), "EAGAIN");
+	CHECK_STR_EQ(ipc_errname(-ETIMEDOUT), "ETIMEDOUT");
+	CHECK_STR_EQ(ipc_errname(EPIPE), "EPIPE");
+	CHECK_STR_EQ(ipc_errname(0), "OK");
+	CHECK(ipc_errname(-100000) == NULL);
+	CHECK_EQ(ipc_errno_by_name("EMSGSIZE"), EMSGSIZE);
+	CHECK_EQ(ipc_errno_by_name("ENOTANERRNO"), 0);
+	CHECK_EQ(ipc_errno_by_name(NULL), 0);
+	/* Every entry of the table maps back to itself: no alias makes the
+	 * reverse lookup ambiguous. */
+	for (i = 0; (e = ipc_errno_at(i, &name)) != 0; i++) {
+		CHECK(name != NULL);
+		CHECK_STR_EQ(ipc_errname(-e), name);
+		CHECK_EQ(ipc_errno_by_name(name), e);
+	}
+	CHECK(i > 100);
+	CHECK(ipc_errno_at(i, &name) == 0 && name == NULL);
+}
+
+static void test_strerror(void)
+{
+	CHECK_STR_EQ(ipc_strerror(0), "Success");
+	CHECK_STR_EQ(ipc_strerror(-ETIMEDOUT), "Connection timed out");
+	CHECK_STR_EQ(ipc_strerror(EPIPE), "Broken pipe");
+	CHECK_STR_EQ(ipc_strerror(-99999), "Unknown error");
+}
+
+static void test_version(void)
+{
+	char want[32];
+
+	snprintf(want, sizeof(want), "%d.%d.%d", IPC_VERSION_MAJOR,
+	         IPC_VERSION_MINOR, IPC_VERSION_PATCH);
+	CHECK_STR_EQ(ipc_version(), want);
+	CHECK_EQ(ipc_version_number(), IPC_VERSION_MAJOR * 10000 +
+	                                       IPC_VERSION_MINOR * 100 +
+	                                       IPC_VERSION_PATCH);
+}
+
+static void test_deadline_helpers(void)
+{
+	ipc_deadline now = ipc_now();
+	ipc_deadline d;
+
+	CHECK(now > 0);
+	CHECK(ipc_deadline_expired(IPC_DEADLINE_NOW));
+	CHECK(!ipc_deadline_expired(IPC_DEADLINE_NEVER));
+	CHECK_EQ(ipc_deadline_in_ms(-1), IPC_DEADLINE_NEVER);
+	CHECK_EQ(ipc_deadline_in_ms(INT64_MAX), IPC_DEADLINE_NEVER);
+	CHECK_EQ(ipc_deadline_in_ns(INT64_MAX - 1), IPC_DEADLINE_NEVER);
+	CHECK_EQ(ipc_deadline_remaining_ms(IPC_DEADLINE_NEVER), -1);
+	CHECK_EQ(ipc_deadline_remaining_ms(IPC_DEADLINE_NOW), 0);
+
+	d = ipc_deadline_in_ms(1000);
+	CHECK(d >= now + 1000 * 1000000LL);
+	CHECK(ipc_deadline_remaining_ms(d) > 900);
+	CHECK(ipc_deadline_remaining_ms(d) <= 1000);
+	/* Remaining time rounds up: a wait never ends early. */
+	CHECK_EQ(ipc_deadline_remaining_ms(ipc_now() + 1000), 1);
+	CHECK(!ipc_deadline_expired(d));
+}
+
+static void test_deadline_from_seconds(void)
+{
+	ipc_deadline before = ipc_now();
+	ipc_deadline d = ipc_deadline_from_seconds(0.25);
+
+	CHECK_EQ(ipc_deadline_from_seconds(0), IPC_DEADLINE_NOW);
+	CHECK_EQ(ipc_deadline_from_seconds(-1), IPC_DEADLINE_NEVER);
+	CHECK_EQ(ipc_deadline_from_seconds(NAN), IPC_DEADLINE_NEVER);
+	CHECK_EQ(ipc_deadline_from_seconds(INFINITY), IPC_DEADLINE_NEVER);
+	CHECK_EQ(ipc_deadline_from_seconds(1e300), IPC_DEADLINE_NEVER);
+	CHECK(d >= before + 250000000LL);
+	CHECK(d <= ipc_now() + 250000000LL);
+	/* The smallest positive timeout is still a real (tiny) wait. */
+	CHECK(ipc_deadline_from_seconds(1e-12) > IPC_DEADLINE_NOW);
+}
+
+static void test_monotonic(void)
+{
+	ipc_deadline a = ipc_now();
+	ipc_deadline b = ipc_now();
+
+	CHECK(b >= a);
+}
+
+static const struct check_case cases[] = {
+        CHECK_CASE(test_errname_roundtrip),
+        CHECK_CASE(test_strerror),
+        CHECK_CASE(test_version),
+        CHECK_CASE(test_deadline_helpers),
+        CHECK_CASE(test_deadline_from_seconds),
+        CHECK_CASE(test_monotonic),
+        {NULL, NULL},
+};
+
+int main(int argc, char **argv)
+{
+	return check_main(argc, argv, cases);
+}
