@@ -4,6 +4,8 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,6 +65,16 @@ ipc_status ipc__sleep_ms(int ms, ipc_deadline d)
 		ms = left;
 	if (poll(NULL, 0, ms) < 0)
 		return errno == EINTR ? -EINTR : -errno;
+	return 0;
+}
+
+ipc_status ipc__chmod_opath(int path_fd, unsigned int mode)
+{
+	char proc[32];
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", path_fd);
+	if (chmod(proc, (mode_t)mode) < 0)
+		return -errno;
 	return 0;
 }
 

@@ -55,6 +55,14 @@ ipc_status ipc__wait_fd(int fd, short events, ipc_deadline d, short *revents);
  */
 ipc_status ipc__sleep_ms(int ms, ipc_deadline d);
 
+/*
+ * Set the permission bits of the file behind @path_fd, an O_PATH
+ * descriptor, through /proc/self/fd: the inode the descriptor holds, never
+ * whatever the path names by now. Works for FIFOs and sockets, which cannot
+ * be opened (or, for a FIFO, not without becoming a reader) to fchmod().
+ */
+ipc_status ipc__chmod_opath(int path_fd, unsigned int mode);
+
 /* O_NONBLOCK on or off for a descriptor this library created. */
 ipc_status ipc__set_nonblock(int fd, bool on);
 
