@@ -92,13 +92,20 @@ void ipc__sigpipe_unblock(struct ipc__sigpipe_guard *g, bool raised);
 #define IPC__IO_NONBLOCK  0x04u /* the descriptor is O_NONBLOCK */
 #define IPC__IO_NO_NOWAIT 0x08u /* RWF_NOWAIT refused: poll first */
 #define IPC__IO_STREAM    0x10u /* SOCK_STREAM (not datagram/seqpacket) */
+#define IPC__IO_PIPE_IGN  0x20u /* SIGPIPE was ignored at init: no guard */
 
 struct ipc__io {
 	int fd;
 	unsigned int flags;
 };
 
-/* Fill @io for @fd from fstat(2) and fcntl(F_GETFL). */
+/*
+ * Fill @io for @fd from fstat(2) and fcntl(F_GETFL). For pipes and FIFOs
+ * it also notes whether SIGPIPE is ignored right now (Python does that at
+ * start-up, and so does the ipc host): writes then skip the guard and its
+ * two system calls. A program that ignores SIGPIPE and later restores the
+ * default must not keep handles opened meanwhile.
+ */
 ipc_status ipc__io_init(struct ipc__io *io, int fd);
 
 /*

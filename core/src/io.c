@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -26,6 +27,7 @@
 
 ipc_status ipc__io_init(struct ipc__io *io, int fd)
 {
+	struct sigaction sa;
 	struct stat st;
 	int fl;
 	int type;
@@ -48,6 +50,9 @@ ipc_status ipc__io_init(struct ipc__io *io, int fd)
 			io->flags |= IPC__IO_STREAM;
 	} else if (S_ISFIFO(st.st_mode)) {
 		io->flags |= IPC__IO_PIPE | IPC__IO_STREAM;
+		if (sigaction(SIGPIPE, NULL, &sa) == 0 &&
+		    sa.sa_handler == SIG_IGN)
+			io->flags |= IPC__IO_PIPE_IGN;
 	} else {
 		/* Regular files, terminals, character devices: RWF_NOWAIT
 		 * means something else there (page cache misses), so poll. */
@@ -252,6 +257,8 @@ static ssize_t write_once(struct ipc__io *io, struct iovec *iov, int iovcnt,
 		} while (n < 0 && errno == EINTR && !may_block);
 		return n;
 	}
+	if (io->flags & IPC__IO_PIPE_IGN)
+		return pipe_write_once(io, iov, iovcnt, may_block);
 	ipc__sigpipe_block(&guard);
 	n = pipe_write_once(io, iov, iovcnt, may_block);
 	ipc__sigpipe_unblock(&guard, n < 0 && errno == EPIPE);
@@ -273,6 +280,14 @@ ipc_status ipc__io_writev(struct ipc__io *io, struct iovec *iov, int iovcnt,
 		if (n > 0) {
 			*nwritten += (size_t)n;
 			iov = ipc__iov_advance(iov, &iovcnt, (size_t)n);
+			/* A blocking write to a pipe or stream socket stops
+			 * short only when a signal handler interrupted it after
+			 * some bytes went out. Report it as the interrupted
+			 * wait it is; writing on would swallow the signal (a
+			 * Ctrl+C during a large send). */
+			if (may_block && *nwritten < total &&
+			    (io->flags & (IPC__IO_PIPE | IPC__IO_SOCK)))
+				return -EINTR;
 			continue;
 		}
 		if (n < 0 && errno == EINTR)

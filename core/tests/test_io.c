@@ -138,7 +138,7 @@ static void test_regular_file(void)
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		check_fail(__FILE__, __LINE__, "open %s: %s", path,
-			   strerror(errno));
+		           strerror(errno));
 	CHECK_OK(ipc__io_init(&io, fd));
 	CHECK(!(io.flags & (IPC__IO_PIPE | IPC__IO_SOCK)));
 	CHECK(io.flags & IPC__IO_NO_NOWAIT);
@@ -259,6 +259,61 @@ static void test_set_nonblock(void)
 	CHECK_ERR(ipc__set_nonblock(fds[0], true), -EBADF);
 }
 
+/* A signal that cuts a blocking write short must reach the caller as
+ * -EINTR (with the progress), not be swallowed by writing on: the bug would
+ * hang here until the watchdog. */
+static void test_blocking_write_interrupted_reports_eintr(void)
+{
+	struct ipc__io rd;
+	struct ipc__io wr;
+	unsigned char *buf = calloc(1, 1 << 20);
+	size_t n = 0;
+	int fds[2];
+	int sv[2];
+
+	CHECK(buf != NULL);
+	pipe_io(&rd, &wr, fds, false);
+	check_signal_after(SIGUSR1, 50);
+	CHECK_ERR(ipc__io_write(&wr, buf, 1 << 20, &n, IPC_DEADLINE_NEVER),
+	          -EINTR);
+	CHECK_EQ(n, 65536);
+	close(fds[0]);
+	close(fds[1]);
+
+	CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	CHECK_OK(ipc__io_init(&wr, sv[0]));
+	check_signal_after(SIGUSR1, 50);
+	CHECK_ERR(ipc__io_write(&wr, buf, 1 << 20, &n, IPC_DEADLINE_NEVER),
+	          -EINTR);
+	CHECK(n > 0 && n < (1u << 20));
+	close(sv[0]);
+	close(sv[1]);
+	free(buf);
+}
+
+/* With SIGPIPE ignored when the handle is made, writes skip the guard
+ * (Python and the host run that way) and still report -EPIPE. */
+static void test_sigpipe_ignored_skips_guard(void)
+{
+	struct ipc__io rd;
+	struct ipc__io wr;
+	size_t n;
+	int fds[2];
+
+	pipe_io(&rd, &wr, fds, false);
+	CHECK(!(wr.flags & IPC__IO_PIPE_IGN));
+	close(fds[0]);
+	close(fds[1]);
+
+	CHECK(signal(SIGPIPE, SIG_IGN) != SIG_ERR);
+	pipe_io(&rd, &wr, fds, false);
+	CHECK(wr.flags & IPC__IO_PIPE_IGN);
+	close(fds[0]);
+	CHECK_ERR(ipc__io_write(&wr, "x", 1, &n, IPC_DEADLINE_NEVER), -EPIPE);
+	CHECK_ERR(ipc__io_write(&wr, "x", 1, &n, IPC_DEADLINE_NOW), -EPIPE);
+	close(fds[1]);
+}
+
 static const struct check_case cases[] = {
         CHECK_CASE(test_fallback_fills_exactly_to_capacity),
         CHECK_CASE(test_fallback_roundtrip_across_processes),
@@ -269,6 +324,8 @@ static const struct check_case cases[] = {
         CHECK_CASE(test_wait_and_sleep),
         CHECK_CASE(test_close_never_reports_eintr),
         CHECK_CASE(test_set_nonblock),
+        CHECK_CASE(test_blocking_write_interrupted_reports_eintr),
+        CHECK_CASE(test_sigpipe_ignored_skips_guard),
         {NULL, NULL},
 };
 
