@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ipc/ipc.h - the whole ipc library: one C core for every classic Unix IPC
+ * mechanism. Include this, or only the mechanism headers you use.
+ */
+#ifndef IPC_IPC_H
+#define IPC_IPC_H
+
+#include "ipc/common.h"
+#include "ipc/pipe.h"
+#include "ipc/fifo.h"
+#include "ipc/socket.h"
+#include "ipc/frame.h"
+
+#endif /* IPC_IPC_H */
