@@ -10,6 +10,10 @@
  *   ipc        ipc_pipe_write/ipc_sock_send with no deadline, same reader
  *   ipc+dl     the same with a 10 s deadline (the per-call non-blocking
  *              path: RWF_NOWAIT or MSG_DONTWAIT, poll when full)
+ *   ipc+guard  "ipc" with SIGPIPE at its default disposition, so that pipe
+ *              writes pay for the SIGPIPE guard (two rt_sigprocmask calls);
+ *              every other variant runs with SIGPIPE ignored, as Python and
+ *              the ipc host do
  *   raw-framed hand-written framing: one write of header+payload, the
  *              reader parses frames out of 64 KiB reads
  *   frame      ipc_frame_send / ipc_frame_recv_borrow
@@ -23,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,11 +43,19 @@
 #define MAX_REPS 15
 
 enum transport { T_PIPE, T_UNIX };
-enum variant { V_RAW, V_IPC, V_IPC_DL, V_RAW_FRAMED, V_FRAME, V_COUNT };
+enum variant {
+	V_RAW,
+	V_IPC,
+	V_IPC_DL,
+	V_IPC_GUARD,
+	V_RAW_FRAMED,
+	V_FRAME,
+	V_COUNT
+};
 enum placement { P_ANY, P_SAME, P_SPLIT, P_COUNT };
 
-static const char *variant_names[] = {"raw", "ipc", "ipc+dl", "raw-framed",
-				      "frame"};
+static const char *variant_names[] = {"raw",       "ipc",        "ipc+dl",
+                                      "ipc+guard", "raw-framed", "frame"};
 static const char *placement_names[] = {"unpinned", "same CPU", "two CPUs"};
 
 static long messages = 200000;
@@ -87,8 +100,8 @@ static void write_all(int fd, const void *buf, size_t len)
  */
 static void writer(enum variant v, int fd, ipc_sock *s)
 {
-	ipc_deadline d = v == V_IPC_DL ? ipc_deadline_in_ms(10000)
-				       : IPC_DEADLINE_NEVER;
+	ipc_deadline d =
+	        v == V_IPC_DL ? ipc_deadline_in_ms(10000) : IPC_DEADLINE_NEVER;
 	unsigned char msg[4 + MSG];
 	ipc_pipe *p = NULL;
 	ipc_frame *f = NULL;
@@ -96,6 +109,8 @@ static void writer(enum variant v, int fd, ipc_sock *s)
 	size_t n;
 	long i;
 
+	/* Handles note the SIGPIPE disposition when they are made. */
+	signal(SIGPIPE, v == V_IPC_GUARD ? SIG_DFL : SIG_IGN);
 	memset(msg, 'm', sizeof(msg));
 	(void)ipc_frame_encode_header(msg, MSG);
 	if (s == NULL && (st = ipc_pipe_adopt(&p, fd)))
@@ -109,14 +124,16 @@ static void writer(enum variant v, int fd, ipc_sock *s)
 			break;
 		case V_IPC:
 		case V_IPC_DL:
+		case V_IPC_GUARD:
 			st = s != NULL ? ipc_sock_send(s, msg + 4, MSG, &n, d)
-				       : ipc_pipe_write(p, msg + 4, MSG, &n, d);
+			               : ipc_pipe_write(p, msg + 4, MSG, &n, d);
 			break;
 		case V_RAW_FRAMED:
 			write_all(fd, msg, sizeof(msg));
 			break;
 		case V_FRAME:
-			st = ipc_frame_send(f, msg + 4, MSG, IPC_DEADLINE_NEVER);
+			st = ipc_frame_send(f, msg + 4, MSG,
+			                    IPC_DEADLINE_NEVER);
 			break;
 		default:
 			break;
@@ -144,7 +161,7 @@ static long reader(enum variant v, int fd)
 		if ((st = ipc_frame_open(&f, fd, 0, 0)))
 			die("frame_open", st);
 		while ((st = ipc_frame_recv_borrow(f, &data, &len,
-						   IPC_DEADLINE_NEVER)) == 0)
+		                                   IPC_DEADLINE_NEVER)) == 0)
 			got++;
 		if (st != -EPIPE)
 			die("recv", st);
@@ -240,7 +257,7 @@ static double run_once(enum transport t, enum variant v, enum placement pl)
 	unpin();
 	if (got != messages) {
 		fprintf(stderr, "bench_stream: %s got %ld of %ld\n",
-			variant_names[v], got, messages);
+		        variant_names[v], got, messages);
 		exit(1);
 	}
 	return (double)messages / ((double)(ipc_now() - t0) / 1e9);
@@ -275,8 +292,9 @@ int main(int argc, char **argv)
 		} else if (strcmp(argv[i], "-r") == 0 && i + 1 < argc) {
 			reps = atoi(argv[++i]);
 		} else {
-			fprintf(stderr, "usage: %s [--quick] [-n N] [-r REPS]\n",
-				argv[0]);
+			fprintf(stderr,
+			        "usage: %s [--quick] [-n N] [-r REPS]\n",
+			        argv[0]);
 			return 2;
 		}
 	}
@@ -291,9 +309,10 @@ int main(int argc, char **argv)
 				continue;
 			for (r = 0; r < reps; r++) {
 				for (v = 0; v < V_COUNT; v++)
-					res[v][r] = run_once((enum transport)t,
-							     (enum variant)v,
-							     (enum placement)pl);
+					res[v][r] =
+					        run_once((enum transport)t,
+					                 (enum variant)v,
+					                 (enum placement)pl);
 			}
 			printf("\n%s, %s\n", tnames[t], placement_names[pl]);
 			for (v = 0; v < V_COUNT; v++) {
@@ -304,12 +323,13 @@ int main(int argc, char **argv)
 			for (v = 0; v < V_COUNT; v++) {
 				/* Framed variants compare with hand framing. */
 				double base = v >= V_RAW_FRAMED
-						      ? med[V_RAW_FRAMED]
-						      : med[V_RAW];
+				                      ? med[V_RAW_FRAMED]
+				                      : med[V_RAW];
 
 				printf("  %-11s %10.0f msg/s   %5.2fx of %s\n",
 				       variant_names[v], med[v], med[v] / base,
-				       v >= V_RAW_FRAMED ? "raw-framed" : "raw");
+				       v >= V_RAW_FRAMED ? "raw-framed"
+				                         : "raw");
 			}
 		}
 	}

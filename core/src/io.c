@@ -219,7 +219,9 @@ static ssize_t pipe_write_once(struct ipc__io *io, const struct iovec *iov,
 
 	for (;;) {
 		if (may_block || (io->flags & IPC__IO_NONBLOCK)) {
-			n = writev(io->fd, iov, iovcnt);
+			n = iovcnt == 1
+			            ? write(io->fd, iov->iov_base, iov->iov_len)
+			            : writev(io->fd, iov, iovcnt);
 		} else if (!(io->flags & IPC__IO_NO_NOWAIT)) {
 			n = pwritev2(io->fd, iov, iovcnt, -1, RWF_NOWAIT);
 			if (n < 0 && errno == EOPNOTSUPP) {
@@ -243,6 +245,7 @@ static ssize_t pipe_write_once(struct ipc__io *io, const struct iovec *iov,
 static ssize_t write_once(struct ipc__io *io, struct iovec *iov, int iovcnt,
                           bool may_block)
 {
+	int flags = MSG_NOSIGNAL | (may_block ? 0 : MSG_DONTWAIT);
 	struct ipc__sigpipe_guard guard;
 	struct msghdr msg = {0};
 	ssize_t n;
@@ -251,9 +254,11 @@ static ssize_t write_once(struct ipc__io *io, struct iovec *iov, int iovcnt,
 		msg.msg_iov = iov;
 		msg.msg_iovlen = (size_t)iovcnt;
 		do {
-			n = sendmsg(io->fd, &msg,
-			            MSG_NOSIGNAL |
-			                    (may_block ? 0 : MSG_DONTWAIT));
+			if (iovcnt == 1)
+				n = send(io->fd, iov->iov_base, iov->iov_len,
+				         flags);
+			else
+				n = sendmsg(io->fd, &msg, flags);
 		} while (n < 0 && errno == EINTR && !may_block);
 		return n;
 	}
