@@ -78,6 +78,21 @@ ipc_status ipc__chmod_opath(int path_fd, unsigned int mode)
 	return 0;
 }
 
+ipc_status ipc__unlink_typed(const char *path, unsigned int type)
+{
+	struct stat st;
+
+	if (path == NULL || path[0] == '\0')
+		return -EINVAL;
+	if (lstat(path, &st) < 0)
+		return -errno;
+	if ((st.st_mode & S_IFMT) != type)
+		return -EINVAL;
+	if (unlink(path) < 0)
+		return -errno;
+	return 0;
+}
+
 ipc_status ipc__set_nonblock(int fd, bool on)
 {
 	int fl = fcntl(fd, F_GETFL);

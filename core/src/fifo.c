@@ -311,15 +311,5 @@ ipc_status ipc_fifo_close(ipc_fifo *f)
 
 ipc_status ipc_fifo_unlink(const char *path)
 {
-	struct stat st;
-
-	if (path == NULL)
-		return -EINVAL;
-	if (lstat(path, &st) < 0)
-		return -errno;
-	if (!S_ISFIFO(st.st_mode))
-		return -EINVAL;
-	if (unlink(path) < 0)
-		return -errno;
-	return 0;
+	return ipc__unlink_typed(path, S_IFIFO);
 }

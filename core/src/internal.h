@@ -63,6 +63,13 @@ ipc_status ipc__sleep_ms(int ms, ipc_deadline d);
  */
 ipc_status ipc__chmod_opath(int path_fd, unsigned int mode);
 
+/*
+ * Remove @path only if it is of file type @type (S_IFIFO, S_IFSOCK): the
+ * unlink verbs of named objects must never remove anything else. Returns
+ * 0, -EINVAL (NULL, empty, or another type), or the lstat/unlink error.
+ */
+ipc_status ipc__unlink_typed(const char *path, unsigned int type);
+
 /* O_NONBLOCK on or off for a descriptor this library created. */
 ipc_status ipc__set_nonblock(int fd, bool on);
 

@@ -1081,15 +1081,8 @@ ipc_status ipc_sock_close(ipc_sock *s)
 
 ipc_status ipc_sock_unlink(const char *path)
 {
-	struct stat st;
-
-	if (path == NULL || path[0] == '\0' || path[0] == '@')
+	/* An abstract name has no file to remove. */
+	if (path != NULL && path[0] == '@')
 		return -EINVAL;
-	if (lstat(path, &st) < 0)
-		return -errno;
-	if (!S_ISSOCK(st.st_mode))
-		return -EINVAL;
-	if (unlink(path) < 0)
-		return -errno;
-	return 0;
+	return ipc__unlink_typed(path, S_IFSOCK);
 }

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,7 @@ static unsigned path_next;
 
 static pthread_t signal_thread;
 static bool signal_thread_live;
+static atomic_bool signal_stop;
 
 const char *check_errname(ipc_status st)
 {
@@ -84,9 +86,15 @@ void check_defer(void (*fn)(void *), void *arg)
 static void join_signal_thread(void)
 {
 	if (signal_thread_live) {
+		atomic_store(&signal_stop, true);
 		pthread_join(signal_thread, NULL);
 		signal_thread_live = false;
 	}
+}
+
+void check_signal_stop(void)
+{
+	join_signal_thread();
 }
 
 void check_fail(const char *file, int line, const char *fmt, ...)
@@ -306,15 +314,23 @@ struct signal_req {
 
 static struct signal_req signal_req;
 
-static void *signal_main(void *arg)
+static void nap_ms(int ms)
 {
-	struct signal_req *r = arg;
-	struct timespec ts = {r->delay_ms / 1000,
-	                      (long)(r->delay_ms % 1000) * 1000000L};
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
-	pthread_kill(r->target, r->sig);
+}
+
+static void *signal_main(void *arg)
+{
+	struct signal_req *r = arg;
+
+	nap_ms(r->delay_ms);
+	while (!atomic_load(&signal_stop)) {
+		pthread_kill(r->target, r->sig);
+		nap_ms(20);
+	}
 	return NULL;
 }
 
@@ -333,6 +349,7 @@ void check_signal_after(int sig, int delay_ms)
 	signal_req.target = pthread_self();
 	signal_req.sig = sig;
 	signal_req.delay_ms = delay_ms;
+	atomic_store(&signal_stop, false);
 	if (pthread_create(&signal_thread, NULL, signal_main, &signal_req) != 0)
 		check_fail(__FILE__, __LINE__, "pthread_create failed");
 	signal_thread_live = true;

@@ -165,11 +165,16 @@ bool check_exited_ok(int wstatus);
 int check_fd_count(void);
 
 /*
- * Send @sig to this process (thread) after @delay_ms, from a helper thread
- * that the harness joins at the end of the case: for EINTR tests. The
- * signal's handler is installed without SA_RESTART.
+ * Interrupt this thread's next wait: send @sig to it after @delay_ms, and
+ * again every 20 ms until check_signal_stop(). One signal is not enough on
+ * a loaded machine: it can land in the short non-blocking steps between
+ * waits, where it only runs the handler, and the call then waits out its
+ * deadline (the race every EINTR design has). The handler is installed
+ * without SA_RESTART. Call check_signal_stop() right after the interrupted
+ * call returns; the harness stops the sender at the end of a case anyway.
  */
 void check_signal_after(int sig, int delay_ms);
+void check_signal_stop(void);
 
 /* A pattern byte stream: byte i of stream @seed. */
 void check_fill(void *buf, size_t len, unsigned int seed, size_t offset);

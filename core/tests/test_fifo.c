@@ -671,6 +671,7 @@ static void test_eintr_open(void)
 	CHECK_OK(ipc_fifo_create(path, 0, 0));
 	check_signal_after(SIGUSR1, 50);
 	CHECK_ERR(ipc_fifo_open(&w, path, IPC_O_WRITE, 0, d), -EINTR);
+	check_signal_stop();
 	CHECK_ELAPSED(start, 50);
 	CHECK(w == NULL);
 	/* The same deadline again: the total wait does not grow. */
@@ -693,6 +694,7 @@ static void test_eintr_read(void)
 	d = ipc_deadline_in_ms(400);
 	check_signal_after(SIGUSR1, 50);
 	CHECK_ERR(ipc_fifo_read(r, &c, 1, &n, d), -EINTR);
+	check_signal_stop();
 	CHECK_ELAPSED(start, 50);
 	CHECK_ERR(ipc_fifo_read(r, &c, 1, &n, d), -ETIMEDOUT);
 	CHECK_ELAPSED(start, 400);
@@ -701,6 +703,7 @@ static void test_eintr_read(void)
 	start = ipc_now();
 	check_signal_after(SIGUSR1, 50);
 	CHECK_ERR(ipc_fifo_read(r, &c, 1, &n, IPC_DEADLINE_NEVER), -EINTR);
+	check_signal_stop();
 	CHECK_ELAPSED(start, 50);
 	CHECK_OK(ipc_fifo_close(w));
 	CHECK_OK(ipc_fifo_close(r));
@@ -721,6 +724,7 @@ static void test_eintr_write(void)
 	CHECK_ERR(ipc_fifo_write(w, big, sizeof(big), &n,
 	                         ipc_deadline_in_ms(400)),
 	          -EINTR);
+	check_signal_stop();
 	CHECK_ELAPSED(start, 50);
 	CHECK_EQ(n, capacity(w));
 	CHECK_OK(ipc_fifo_close(w));

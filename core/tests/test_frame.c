@@ -1008,6 +1008,7 @@ static void test_eintr_recv(void)
 	start = ipc_now();
 	CHECK_ERR(ipc_frame_recv(r, buf, sizeof(buf), &n, IPC_DEADLINE_NEVER),
 	          -EINTR);
+	check_signal_stop();
 	CHECK_ELAPSED(start, 50);
 	/* Mid-frame with a deadline: -EINTR keeps the bytes, and a retry
 	 * with the same deadline still ends on time. */
@@ -1018,6 +1019,7 @@ static void test_eintr_recv(void)
 	d = ipc_deadline_in_ms(300);
 	check_signal_after(SIGUSR1, 50);
 	CHECK_ERR(ipc_frame_recv(r, buf, sizeof(buf), &n, d), -EINTR);
+	check_signal_stop();
 	CHECK_ELAPSED(start, 50);
 	CHECK_EQ(ipc_frame_buffered(r), 44);
 	CHECK_ERR(ipc_frame_recv(r, buf, sizeof(buf), &n, d), -ETIMEDOUT);

@@ -228,6 +228,7 @@ static void test_wait_and_sleep(void)
 	CHECK_ELAPSED(start, 40);
 	check_signal_after(SIGUSR1, 30);
 	CHECK_ERR(ipc__sleep_ms(2000, IPC_DEADLINE_NEVER), -EINTR);
+	check_signal_stop();
 }
 
 static void test_close_never_reports_eintr(void)
@@ -276,6 +277,7 @@ static void test_blocking_write_interrupted_reports_eintr(void)
 	check_signal_after(SIGUSR1, 50);
 	CHECK_ERR(ipc__io_write(&wr, buf, 1 << 20, &n, IPC_DEADLINE_NEVER),
 	          -EINTR);
+	check_signal_stop();
 	CHECK_EQ(n, 65536);
 	close(fds[0]);
 	close(fds[1]);
@@ -285,6 +287,7 @@ static void test_blocking_write_interrupted_reports_eintr(void)
 	check_signal_after(SIGUSR1, 50);
 	CHECK_ERR(ipc__io_write(&wr, buf, 1 << 20, &n, IPC_DEADLINE_NEVER),
 	          -EINTR);
+	check_signal_stop();
 	CHECK(n > 0 && n < (1u << 20));
 	close(sv[0]);
 	close(sv[1]);

@@ -224,6 +224,7 @@ static void test_eintr_read_then_retry_same_deadline(void)
 	open_pair(&e, 0);
 	check_signal_after(SIGUSR1, 50);
 	CHECK_ERR(ipc_pipe_read(e.rd, buf, sizeof(buf), &n, d), -EINTR);
+	check_signal_stop();
 	CHECK((ipc_now() - start) < 350 * 1000000LL);
 	CHECK_ERR(ipc_pipe_read(e.rd, buf, sizeof(buf), &n, d), -ETIMEDOUT);
 	CHECK_ELAPSED(start, 400);
@@ -240,6 +241,7 @@ static void test_eintr_blocking_read_without_deadline(void)
 	check_signal_after(SIGUSR1, 50);
 	CHECK_ERR(ipc_pipe_read(e.rd, buf, sizeof(buf), &n, IPC_DEADLINE_NEVER),
 	          -EINTR);
+	check_signal_stop();
 	close_pair(&e);
 }
 
@@ -255,6 +257,7 @@ static void test_eintr_write_reports_progress(void)
 	open_pair(&e, 0);
 	check_signal_after(SIGUSR1, 50);
 	CHECK_ERR(ipc_pipe_write(e.wr, buf, 100000, &n, d), -EINTR);
+	check_signal_stop();
 	CHECK_EQ(n, 65536);
 	CHECK_ERR(ipc_pipe_write(e.wr, buf + n, 100000 - n, &n, d), -ETIMEDOUT);
 	CHECK_EQ(n, 0);
