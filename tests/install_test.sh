@@ -20,7 +20,7 @@ libdir=$(dirname "$lib")
 
 soname=$(objdump -p "$lib" | awk '/SONAME/ { print $2 }')
 [ "$soname" = "libipc.so.0" ] || { echo "SONAME is '$soname'" >&2; exit 1; }
-for h in ipc.h common.h pipe.h fifo.h socket.h frame.h; do
+for h in ipc.h common.h pipe.h fifo.h socket.h frame.h sysv.h; do
     [ -f "$prefix/include/ipc/$h" ] || { echo "missing include/ipc/$h" >&2; exit 1; }
 done
 

@@ -70,6 +70,14 @@ ipc_status ipc__chmod_opath(int path_fd, unsigned int mode);
  */
 ipc_status ipc__unlink_typed(const char *path, unsigned int type);
 
+/*
+ * The one rule for names of POSIX named objects (message queues, shared
+ * memory, semaphores, mutexes, rings): a leading '/', no other '/', at
+ * least one more character, at most NAME_MAX bytes, not "/." or "/..".
+ * Returns 0, -EINVAL or -ENAMETOOLONG.
+ */
+ipc_status ipc__check_posix_name(const char *name);
+
 /* O_NONBLOCK on or off for a descriptor this library created. */
 ipc_status ipc__set_nonblock(int fd, bool on);
 

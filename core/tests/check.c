@@ -11,6 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -156,6 +160,31 @@ const char *check_path(const char *tag)
 	return p;
 }
 
+const char *check_posix_name(const char *tag)
+{
+	char *p = path_ring[path_next++ % 16];
+
+	snprintf(p, PATH_MAX, "/ipc-test-%ld-%lu-%s", (long)case_pid,
+	         ++name_counter, tag);
+	return p;
+}
+
+#define SYSV_KEY_TAG 0x49000000u
+
+static uint32_t sysv_key_base(pid_t pid)
+{
+	return SYSV_KEY_TAG | ((uint32_t)pid & 0xffffu) << 8;
+}
+
+int32_t check_sysv_key(void)
+{
+	static unsigned int next;
+
+	if (++next > 255)
+		check_fail(__FILE__, __LINE__, "more than 255 System V keys");
+	return (int32_t)(sysv_key_base(case_pid) | next);
+}
+
 const char *check_abstract(const char *tag)
 {
 	char *p = path_ring[path_next++ % 16];
@@ -298,6 +327,70 @@ static int sweep_dir(bool report)
 		n++;
 	}
 	closedir(d);
+	return n;
+}
+
+/* Remove POSIX objects a case (pid @pid) left in @dir; count them. */
+static int sweep_posix(const char *dir, pid_t pid)
+{
+	char prefix[64];
+	char sem_prefix[80];
+	char p[PATH_MAX];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	if (d == NULL)
+		return 0;
+	snprintf(prefix, sizeof(prefix), "ipc-test-%ld-", (long)pid);
+	snprintf(sem_prefix, sizeof(sem_prefix), "sem.%s", prefix);
+	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, prefix, strlen(prefix)) != 0 &&
+		    strncmp(e->d_name, sem_prefix, strlen(sem_prefix)) != 0)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+		fprintf(stderr, "  left behind: %s\n", p);
+		(void)unlink(p);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* Remove System V objects with the case's keys; count them. */
+static int sweep_sysv(pid_t pid)
+{
+	static const char *const files[] = {
+	        "/proc/sysvipc/msg", "/proc/sysvipc/shm", "/proc/sysvipc/sem"};
+	uint32_t base = sysv_key_base(pid);
+	char line[512];
+	long long key;
+	int id;
+	int n = 0;
+	int i;
+	FILE *f;
+
+	for (i = 0; i < 3; i++) {
+		f = fopen(files[i], "re");
+		if (f == NULL)
+			continue;
+		while (fgets(line, sizeof(line), f) != NULL) {
+			if (sscanf(line, "%lld %d", &key, &id) != 2)
+				continue;
+			if (((uint32_t)key & 0xffffff00u) != base)
+				continue;
+			fprintf(stderr, "  left behind: %s key 0x%x id %d\n",
+			        files[i] + 14, (unsigned int)key, id);
+			if (i == 0)
+				(void)msgctl(id, IPC_RMID, NULL);
+			else if (i == 1)
+				(void)shmctl(id, IPC_RMID, NULL);
+			else
+				(void)semctl(id, 0, IPC_RMID);
+			n++;
+		}
+		fclose(f);
+	}
 	return n;
 }
 
@@ -472,7 +565,8 @@ static bool run_one(const struct check_case *c, int index)
 	if (WIFSIGNALED(ws))
 		fprintf(stderr, "%s: killed by signal %d\n", c->name,
 		        WTERMSIG(ws));
-	left = sweep_dir(true);
+	left = sweep_dir(true) + sweep_posix("/dev/shm", pid) +
+	       sweep_posix("/dev/mqueue", pid) + sweep_sysv(pid);
 	if (left) {
 		fprintf(stderr, "%s: %d named object(s) left behind\n", c->name,
 		        left);

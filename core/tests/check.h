@@ -128,6 +128,22 @@ int check_slow(void);
  */
 const char *check_path(const char *tag);
 
+/*
+ * A unique name for a POSIX named object (message queue, shared memory,
+ * semaphore, mutex): "/ipc-test-<case pid>-<counter>-<tag>". After the case,
+ * whatever of that name is left in /dev/shm (also as "sem.<name>") or
+ * /dev/mqueue fails the case and is removed. Make names in the case process
+ * and hand them to helpers.
+ */
+const char *check_posix_name(const char *tag);
+
+/*
+ * A unique System V key for the case: 0x49 in the top byte, the case's pid
+ * and a counter below. After the case, a message queue, segment or
+ * semaphore set left with such a key fails the case and is removed.
+ */
+int32_t check_sysv_key(void);
+
 /* A unique abstract socket name, "@ipc-test-<pid>-<counter>-<tag>". */
 const char *check_abstract(const char *tag);
 

@@ -109,6 +109,56 @@ static void test_monotonic(void)
 	CHECK(b >= a);
 }
 
+static void test_sysv_keys(void)
+{
+	const char *path = check_path("keyfile");
+	int32_t a;
+	int32_t b;
+	FILE *f = fopen(path, "w");
+
+	CHECK(f != NULL);
+	fclose(f);
+	CHECK_OK(ipc_sysv_key(path, 1, &a));
+	CHECK(a != 0 && a != -1);
+	CHECK_OK(ipc_sysv_key(path, 2, &b));
+	CHECK(a != b);
+	CHECK_ERR(ipc_sysv_key(path, 0, &a), -EINVAL);
+	CHECK_ERR(ipc_sysv_key(path, 256, &a), -EINVAL);
+	CHECK_ERR(ipc_sysv_key("", 1, &a), -EINVAL);
+	CHECK_ERR(ipc_sysv_key("/nonexistent/ipc-key", 1, &a), -ENOENT);
+
+	CHECK_OK(ipc_sysv_parse_key("1234", &a));
+	CHECK_EQ(a, 1234);
+	CHECK_OK(ipc_sysv_parse_key("0x4d2", &a));
+	CHECK_EQ(a, 1234);
+	CHECK_OK(ipc_sysv_parse_key("0xFFFFFFFF", &a));
+	CHECK_EQ(a, -1);
+	CHECK_OK(ipc_sysv_parse_key("0", &a));
+	CHECK_EQ(a, IPC_SYSV_PRIVATE);
+	CHECK_OK(ipc_sysv_key(path, 7, &b));
+	{
+		char text[300];
+
+		snprintf(text, sizeof(text), "%s:7", path);
+		CHECK_OK(ipc_sysv_parse_key(text, &a));
+		CHECK_EQ(a, b);
+		snprintf(text, sizeof(text), "%s:0", path);
+		CHECK_ERR(ipc_sysv_parse_key(text, &a), -EINVAL);
+		snprintf(text, sizeof(text), "%s:", path);
+		CHECK_ERR(ipc_sysv_parse_key(text, &a), -EINVAL);
+		snprintf(text, sizeof(text), "%s:x", path);
+		CHECK_ERR(ipc_sysv_parse_key(text, &a), -EINVAL);
+	}
+	CHECK_ERR(ipc_sysv_parse_key("", &a), -EINVAL);
+	CHECK_ERR(ipc_sysv_parse_key("-1", &a), -EINVAL);
+	CHECK_ERR(ipc_sysv_parse_key("0x", &a), -EINVAL);
+	CHECK_ERR(ipc_sysv_parse_key("0x100000000", &a), -EINVAL);
+	CHECK_ERR(ipc_sysv_parse_key("12ab", &a), -EINVAL);
+	CHECK_ERR(ipc_sysv_parse_key(" 12", &a), -EINVAL);
+	CHECK_ERR(ipc_sysv_parse_key(":3", &a), -EINVAL);
+	CHECK_ERR(ipc_sysv_parse_key("/nonexistent/x:3", &a), -ENOENT);
+}
+
 static const struct check_case cases[] = {
         CHECK_CASE(test_errname_roundtrip),
         CHECK_CASE(test_strerror),
@@ -116,6 +166,7 @@ static const struct check_case cases[] = {
         CHECK_CASE(test_deadline_helpers),
         CHECK_CASE(test_deadline_from_seconds),
         CHECK_CASE(test_monotonic),
+        CHECK_CASE(test_sysv_keys),
         {NULL, NULL},
 };
 

@@ -317,6 +317,27 @@ static void test_sigpipe_ignored_skips_guard(void)
 	close(fds[1]);
 }
 
+static void test_posix_name_rule(void)
+{
+	char longname[300];
+
+	CHECK_OK(ipc__check_posix_name("/q"));
+	CHECK_OK(ipc__check_posix_name("/ipc-test-1-2-x"));
+	CHECK_ERR(ipc__check_posix_name(NULL), -EINVAL);
+	CHECK_ERR(ipc__check_posix_name(""), -EINVAL);
+	CHECK_ERR(ipc__check_posix_name("/"), -EINVAL);
+	CHECK_ERR(ipc__check_posix_name("q"), -EINVAL);
+	CHECK_ERR(ipc__check_posix_name("/a/b"), -EINVAL);
+	CHECK_ERR(ipc__check_posix_name("/."), -EINVAL);
+	CHECK_ERR(ipc__check_posix_name("/.."), -EINVAL);
+	longname[0] = '/';
+	memset(longname + 1, 'n', 255);
+	longname[256] = '\0';
+	CHECK_ERR(ipc__check_posix_name(longname), -ENAMETOOLONG);
+	longname[255] = '\0';
+	CHECK_OK(ipc__check_posix_name(longname));
+}
+
 static const struct check_case cases[] = {
         CHECK_CASE(test_fallback_fills_exactly_to_capacity),
         CHECK_CASE(test_fallback_roundtrip_across_processes),
@@ -327,6 +348,7 @@ static const struct check_case cases[] = {
         CHECK_CASE(test_wait_and_sleep),
         CHECK_CASE(test_close_never_reports_eintr),
         CHECK_CASE(test_set_nonblock),
+        CHECK_CASE(test_posix_name_rule),
         CHECK_CASE(test_blocking_write_interrupted_reports_eintr),
         CHECK_CASE(test_sigpipe_ignored_skips_guard),
         {NULL, NULL},

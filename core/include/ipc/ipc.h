@@ -11,5 +11,6 @@
 #include "ipc/fifo.h"
 #include "ipc/socket.h"
 #include "ipc/frame.h"
+#include "ipc/sysv.h"
 
 #endif /* IPC_IPC_H */
