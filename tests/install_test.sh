@@ -20,7 +20,9 @@ libdir=$(dirname "$lib")
 
 soname=$(objdump -p "$lib" | awk '/SONAME/ { print $2 }')
 [ "$soname" = "libipc.so.0" ] || { echo "SONAME is '$soname'" >&2; exit 1; }
-for h in ipc.h common.h pipe.h fifo.h socket.h frame.h sysv.h; do
+# Every public header of the source tree is installed.
+for h in "$src"/../../core/include/ipc/*.h; do
+    h=$(basename "$h")
     [ -f "$prefix/include/ipc/$h" ] || { echo "missing include/ipc/$h" >&2; exit 1; }
 done
 

@@ -19,10 +19,24 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <time.h>
 
 #include "ipc/common.h"
 
 #define IPC__ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * @d as an absolute CLOCK_MONOTONIC timespec, for sem_clockwait(),
+ * pthread_mutex_clocklock() and clock_nanosleep(TIMER_ABSTIME). A deadline
+ * before the epoch of the clock becomes 0.
+ */
+void ipc__deadline_timespec(ipc_deadline d, struct timespec *ts);
+
+/*
+ * The time left until @d as a relative timespec, for calls that take one
+ * (semtimedop). Returns false when @d has passed (*@ts is then zero).
+ */
+bool ipc__remaining_timespec(ipc_deadline d, struct timespec *ts);
 
 /* The status of a wait that ran out of time before anything happened. */
 static inline ipc_status ipc__timeout_status(ipc_deadline d)

@@ -74,3 +74,24 @@ bool ipc_deadline_expired(ipc_deadline d)
 		return false;
 	return ipc_now() >= d;
 }
+
+void ipc__deadline_timespec(ipc_deadline d, struct timespec *ts)
+{
+	if (d < 0)
+		d = 0;
+	ts->tv_sec = (time_t)(d / IPC__NS_PER_SEC);
+	ts->tv_nsec = (long)(d % IPC__NS_PER_SEC);
+}
+
+bool ipc__remaining_timespec(ipc_deadline d, struct timespec *ts)
+{
+	ipc_deadline now = ipc_now();
+
+	if (d <= now) {
+		ts->tv_sec = 0;
+		ts->tv_nsec = 0;
+		return false;
+	}
+	ipc__deadline_timespec(d - now, ts);
+	return true;
+}

@@ -243,6 +243,16 @@ int check_wait(pid_t pid, int timeout_ms)
 	}
 }
 
+void check_killed_by(const char *file, int line, pid_t pid, int sig)
+{
+	int ws = check_wait(pid, 5000);
+
+	if (!WIFSIGNALED(ws) || WTERMSIG(ws) != sig)
+		check_fail(file, line,
+		           "helper status 0x%x, want death by signal %d", ws,
+		           sig);
+}
+
 int check_fd_count(void)
 {
 	DIR *d = opendir("/proc/self/fd");

@@ -177,6 +177,15 @@ int check_wait(pid_t pid, int timeout_ms);
 	} while (0)
 bool check_exited_ok(int wstatus);
 
+/*
+ * Wait for a helper that must die of @sig (a read-only mapping written, a
+ * truncated file touched); fail the case otherwise. Valgrind and the
+ * sanitizers report such a death but keep its signal.
+ */
+#define CHECK_KILLED_BY(pid, sig)                                              \
+	check_killed_by(__FILE__, __LINE__, (pid), (sig))
+void check_killed_by(const char *file, int line, pid_t pid, int sig);
+
 /* The number of open descriptors of this process. */
 int check_fd_count(void);
 
