@@ -12,5 +12,12 @@
 #include "ipc/socket.h"
 #include "ipc/frame.h"
 #include "ipc/sysv.h"
+#include "ipc/mq.h"
+#include "ipc/sysvmq.h"
+#include "ipc/sysvshm.h"
+#include "ipc/mmap.h"
+#include "ipc/signal.h"
+#include "ipc/sem.h"
+#include "ipc/semset.h"
 
 #endif /* IPC_IPC_H */
