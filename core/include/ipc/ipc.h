@@ -19,5 +19,7 @@
 #include "ipc/signal.h"
 #include "ipc/sem.h"
 #include "ipc/semset.h"
+#include "ipc/shm.h"
+#include "ipc/mutex.h"
 
 #endif /* IPC_IPC_H */
