@@ -54,17 +54,21 @@ ipc_status ipc__wait_fd(int fd, short events, ipc_deadline d, short *revents)
 	}
 }
 
-ipc_status ipc__sleep_ms(int ms, ipc_deadline d)
+ipc_status ipc__backoff_sleep(struct ipc__backoff *b, ipc_deadline d)
 {
-	int left;
+	ipc_deadline now = ipc_now();
+	ipc_deadline until;
+	struct timespec ts;
+	int rc;
 
-	if (ipc_deadline_expired(d))
+	if (now >= d)
 		return ipc__timeout_status(d);
-	left = ipc_deadline_remaining_ms(d);
-	if (left >= 0 && left < ms)
-		ms = left;
-	if (poll(NULL, 0, ms) < 0)
-		return errno == EINTR ? -EINTR : -errno;
+	until = d - now > b->step_ns ? now + b->step_ns : d;
+	b->step_ns = b->step_ns > b->max_ns / 2 ? b->max_ns : b->step_ns * 2;
+	ipc__deadline_timespec(until, &ts);
+	rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+	if (rc != 0)
+		return -rc; /* -EINTR */
 	return 0;
 }
 

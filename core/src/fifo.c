@@ -13,8 +13,6 @@
 #define FIFO_OPEN_FLAGS                                                        \
 	(IPC_O_READ | IPC_O_WRITE | IPC_O_CREATE | IPC_O_EXCL |                \
 	 IPC_O_NOFOLLOW | IPC_O_SHARED | IPC_O_NONBLOCK)
-#define FIFO_BACKOFF_MIN_MS 1
-#define FIFO_BACKOFF_MAX_MS 20
 
 struct ipc_fifo {
 	struct ipc__io io;
@@ -150,7 +148,7 @@ static ipc_status fifo_open_fd(const char *path, unsigned int flags,
                                ipc_deadline d, int *out)
 {
 	int oflags = O_NONBLOCK | O_CLOEXEC | O_NOCTTY;
-	int ms = FIFO_BACKOFF_MIN_MS;
+	struct ipc__backoff wait = IPC__BACKOFF_MS(1, 20);
 	struct stat sb;
 	ipc_status st;
 	int fd;
@@ -177,11 +175,9 @@ static ipc_status fifo_open_fd(const char *path, unsigned int flags,
 		}
 		if (flags & IPC_O_READ)
 			return -ENXIO;
-		st = ipc__sleep_ms(ms, d);
+		st = ipc__backoff_sleep(&wait, d);
 		if (st)
 			return st;
-		ms = ms * 2 < FIFO_BACKOFF_MAX_MS ? ms * 2
-		                                  : FIFO_BACKOFF_MAX_MS;
 	}
 	if (fstat(fd, &sb) < 0) {
 		st = -errno;

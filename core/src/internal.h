@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -64,10 +65,24 @@ void ipc__close_quiet(int fd);
 ipc_status ipc__wait_fd(int fd, short events, ipc_deadline d, short *revents);
 
 /*
- * Sleep for @ms milliseconds, but not past @d. Returns 0 after sleeping,
- * the timeout status when @d had already passed, or -EINTR.
+ * A doubling sleep for waits the kernel cannot poll: a FIFO writer waiting
+ * for a reader, a Unix connect to a full backlog, a System V queue or
+ * semaphore set (no timed receive, no readiness), an object whose creator
+ * is still initialising it. Each ipc__backoff_sleep() sleeps the current
+ * step, never past @d (absolute clock_nanosleep, no rounding), then doubles
+ * the step up to @max_ns. Returns 0 after sleeping, the timeout status when
+ * @d had already passed, or -EINTR when a signal handler ran.
  */
-ipc_status ipc__sleep_ms(int ms, ipc_deadline d);
+struct ipc__backoff {
+	int64_t step_ns;
+	int64_t max_ns;
+};
+
+#define IPC__BACKOFF_MS(first, max)                                            \
+	((struct ipc__backoff){(int64_t)(first)*1000000,                       \
+	                       (int64_t)(max)*1000000})
+
+ipc_status ipc__backoff_sleep(struct ipc__backoff *b, ipc_deadline d);
 
 /*
  * Set the permission bits of the file behind @path_fd, an O_PATH

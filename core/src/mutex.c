@@ -12,12 +12,10 @@
 #include "ipc/mutex.h"
 #include "ipc/shm.h"
 
-#define MUTEX_OPEN_FLAGS     (IPC_O_CREATE | IPC_O_EXCL | IPC_O_SHARED)
-#define MUTEX_MAGIC          0x4d435049u /* "IPCM" in little-endian memory */
-#define MUTEX_VERSION        1u
-#define MUTEX_BACKOFF_MIN_MS 1
-#define MUTEX_BACKOFF_MAX_MS 20
-#define MUTEX_RACE_TRIES     100
+#define MUTEX_OPEN_FLAGS (IPC_O_CREATE | IPC_O_EXCL | IPC_O_SHARED)
+#define MUTEX_MAGIC      0x4d435049u /* "IPCM" in little-endian memory */
+#define MUTEX_VERSION    1u
+#define MUTEX_RACE_TRIES 100
 
 enum mutex_state {
 	STATE_NONE = 0, /* fresh zero pages */
@@ -44,11 +42,6 @@ struct ipc_mutex {
 	struct mutex_shared *sh;
 	bool held; /* this handle took the lock and has not released it */
 };
-
-static int backoff(int ms)
-{
-	return ms * 2 < MUTEX_BACKOFF_MAX_MS ? ms * 2 : MUTEX_BACKOFF_MAX_MS;
-}
 
 /*
  * The initialisation lock: an OFD lock on the whole object, taken without
@@ -147,7 +140,7 @@ static ipc_status init_locked(struct mutex_shared *sh)
 /* Wait, until @d, for the object to be ready; initialise it if nobody is. */
 static ipc_status attach(struct mutex_shared *sh, int fd, ipc_deadline d)
 {
-	int ms = MUTEX_BACKOFF_MIN_MS;
+	struct ipc__backoff wait = IPC__BACKOFF_MS(1, 20);
 	uint32_t state;
 	ipc_status st;
 
@@ -165,10 +158,9 @@ static ipc_status attach(struct mutex_shared *sh, int fd, ipc_deadline d)
 		}
 		if (st != -EAGAIN)
 			return st;
-		st = ipc__sleep_ms(ms, d);
+		st = ipc__backoff_sleep(&wait, d);
 		if (st)
 			return st;
-		ms = backoff(ms);
 	}
 }
 
@@ -182,7 +174,7 @@ static ipc_status open_object(ipc_shm **shm, const char *name,
                               ipc_deadline d, bool *created)
 {
 	unsigned int shared = flags & IPC_O_SHARED;
-	int ms = MUTEX_BACKOFF_MIN_MS;
+	struct ipc__backoff wait = IPC__BACKOFF_MS(1, 20);
 	int tries = 0;
 	ipc_status st;
 
@@ -207,10 +199,9 @@ static ipc_status open_object(ipc_shm **shm, const char *name,
 			return -EPROTO; /* not a regular file */
 		if (st != -EAGAIN)
 			return st;
-		st = ipc__sleep_ms(ms, d);
+		st = ipc__backoff_sleep(&wait, d);
 		if (st)
 			return st;
-		ms = backoff(ms);
 	}
 }
 

@@ -12,14 +12,12 @@
 #include "internal.h"
 #include "ipc/semset.h"
 
-#define SEMSET_OPEN_FLAGS     (IPC_O_CREATE | IPC_O_EXCL | IPC_O_SHARED)
-#define SEMSET_OP_FLAGS       (IPC_SEMSET_UNDO | IPC_SEMSET_NOWAIT)
-#define SEMSET_MAX_COUNT      65535u /* struct ipc_semop.num is 16 bits */
-#define SEMSET_MAX_OPS        65536u /* far above any SEMOPM: -E2BIG */
-#define SEMSET_STACK_OPS      16
-#define SEMSET_TRIES          16
-#define SEMSET_BACKOFF_MIN_MS 1
-#define SEMSET_BACKOFF_MAX_MS 20
+#define SEMSET_OPEN_FLAGS (IPC_O_CREATE | IPC_O_EXCL | IPC_O_SHARED)
+#define SEMSET_OP_FLAGS   (IPC_SEMSET_UNDO | IPC_SEMSET_NOWAIT)
+#define SEMSET_MAX_COUNT  65535u /* struct ipc_semop.num is 16 bits */
+#define SEMSET_MAX_OPS    65536u /* far above any SEMOPM: -E2BIG */
+#define SEMSET_STACK_OPS  16
+#define SEMSET_TRIES      16
 
 /* IPC_SEMSET_VALUE_MAX is the kernel's SEMVMX (<linux/sem.h>, which clashes
  * with <sys/sem.h>); the tests check it with SETVAL. */
@@ -124,7 +122,7 @@ out_free:
 static ipc_status open_existing(int32_t key, unsigned int *count,
                                 unsigned int flags, ipc_deadline d, int *out)
 {
-	int ms = SEMSET_BACKOFF_MIN_MS;
+	struct ipc__backoff wait = IPC__BACKOFF_MS(1, 20);
 	struct semid_ds ds;
 	union semun arg;
 	bool checked = false;
@@ -148,11 +146,9 @@ static ipc_status open_existing(int32_t key, unsigned int *count,
 		}
 		if (ds.sem_otime != 0)
 			break;
-		st = ipc__sleep_ms(ms, d);
+		st = ipc__backoff_sleep(&wait, d);
 		if (st)
 			return st;
-		ms = ms * 2 < SEMSET_BACKOFF_MAX_MS ? ms * 2
-		                                    : SEMSET_BACKOFF_MAX_MS;
 	}
 	*count = (unsigned int)ds.sem_nsems;
 	*out = id;

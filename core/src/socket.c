@@ -22,8 +22,6 @@
 
 /* Back-off for waits the kernel cannot poll (a full Unix backlog or
  * datagram queue): 1 ms, doubling to 20 ms. */
-#define BACKOFF_FIRST_MS 1
-#define BACKOFF_MAX_MS   20
 
 struct ipc_sock {
 	struct ipc__io io;
@@ -174,11 +172,6 @@ static bool creds_pass(const ipc_sock *s, struct msghdr *msg)
 	return false;
 }
 
-static int backoff_next(int step)
-{
-	return step * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : step * 2;
-}
-
 static bool may_block(const ipc_sock *s, ipc_deadline d)
 {
 	return d == IPC_DEADLINE_NEVER && !(s->io.flags & IPC__IO_NONBLOCK);
@@ -252,7 +245,7 @@ static ipc_status msg_send(ipc_sock *s, const struct msghdr *msg, size_t *sent,
 {
 	bool block = may_block(s, d);
 	bool backoff = msg->msg_name != NULL && s->family == AF_UNIX;
-	int step = BACKOFF_FIRST_MS;
+	struct ipc__backoff wait = IPC__BACKOFF_MS(1, 20);
 	ssize_t n;
 	ipc_status st;
 	int e;
@@ -273,12 +266,10 @@ static ipc_status msg_send(ipc_sock *s, const struct msghdr *msg, size_t *sent,
 		}
 		if (e != EAGAIN)
 			return -e;
-		if (backoff) {
-			st = ipc__sleep_ms(step, d);
-			step = backoff_next(step);
-		} else {
+		if (backoff)
+			st = ipc__backoff_sleep(&wait, d);
+		else
 			st = ipc__wait_fd(s->io.fd, POLLOUT, d, NULL);
-		}
 		if (st)
 			return st;
 	}
@@ -518,7 +509,7 @@ ipc_status ipc_sock_listen(ipc_sock **out, int kind, const char *addr,
 static ipc_status connect_fd(int fd, const struct sockaddr *sa, socklen_t len,
                              ipc_deadline d)
 {
-	int step = BACKOFF_FIRST_MS;
+	struct ipc__backoff wait = IPC__BACKOFF_MS(1, 20);
 	socklen_t elen;
 	ipc_status st;
 	int err;
@@ -533,10 +524,9 @@ static ipc_status connect_fd(int fd, const struct sockaddr *sa, socklen_t len,
 		if (e == EINTR && sa->sa_family == AF_UNIX)
 			continue;
 		if (e == EAGAIN && sa->sa_family == AF_UNIX) {
-			st = ipc__sleep_ms(step, d);
+			st = ipc__backoff_sleep(&wait, d);
 			if (st)
 				return st;
-			step = backoff_next(step);
 			continue;
 		}
 		if (e != EINPROGRESS && e != EALREADY && e != EINTR)

@@ -93,30 +93,6 @@ static ipc_status sysvmq_error(const ipc_sysvmq *q, int err, ipc_status einval)
 	return einval;
 }
 
-/*
- * Sleep for the current back-off step, never past @d, and double the step
- * up to its cap. Returns 0, the timeout status when @d has passed, or
- * -EINTR when a signal handler ran.
- */
-static ipc_status sysvmq_backoff(int64_t *step, ipc_deadline d)
-{
-	ipc_deadline now = ipc_now();
-	ipc_deadline until;
-	struct timespec ts;
-	int rc;
-
-	if (now >= d)
-		return ipc__timeout_status(d);
-	until = d - now > *step ? now + *step : d;
-	*step = *step * 2 > SYSVMQ_BACKOFF_MAX_NS ? SYSVMQ_BACKOFF_MAX_NS
-	                                          : *step * 2;
-	ipc__deadline_timespec(until, &ts);
-	rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
-	if (rc != 0)
-		return -rc; /* -EINTR */
-	return 0;
-}
-
 /* A message of @len bytes can never fit a queue smaller than itself. */
 static ipc_status sysvmq_check_fits(const ipc_sysvmq *q, size_t len)
 {
@@ -242,7 +218,8 @@ ipc_status ipc_sysvmq_open_id(ipc_sysvmq **out, int id, unsigned int flags)
 static ipc_status sysvmq_send_wait(const ipc_sysvmq *q, const long *mb,
                                    size_t len, ipc_deadline d)
 {
-	int64_t step = SYSVMQ_BACKOFF_MIN_NS;
+	struct ipc__backoff wait = {SYSVMQ_BACKOFF_MIN_NS,
+	                            SYSVMQ_BACKOFF_MAX_NS};
 	bool checked = false;
 	ipc_status st;
 	int err;
@@ -265,7 +242,7 @@ static ipc_status sysvmq_send_wait(const ipc_sysvmq *q, const long *mb,
 		}
 		if (d == IPC_DEADLINE_NEVER)
 			break;
-		st = sysvmq_backoff(&step, d);
+		st = ipc__backoff_sleep(&wait, d);
 		if (st)
 			return st;
 	}
@@ -313,7 +290,8 @@ static ipc_status sysvmq_recv_wait(const ipc_sysvmq *q, long *mb, size_t room,
                                    long type, int kflags, ipc_deadline d,
                                    size_t *n)
 {
-	int64_t step = SYSVMQ_BACKOFF_MIN_NS;
+	struct ipc__backoff wait = {SYSVMQ_BACKOFF_MIN_NS,
+	                            SYSVMQ_BACKOFF_MAX_NS};
 	ipc_status st;
 	ssize_t got;
 	int err;
@@ -337,7 +315,7 @@ static ipc_status sysvmq_recv_wait(const ipc_sysvmq *q, long *mb, size_t room,
 			continue; /* a non-blocking step */
 		if (err != ENOMSG && err != EAGAIN)
 			return sysvmq_error(q, err, -EINVAL);
-		st = sysvmq_backoff(&step, d);
+		st = ipc__backoff_sleep(&wait, d);
 		if (st)
 			return st;
 	}

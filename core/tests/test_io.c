@@ -199,6 +199,7 @@ static void test_iov_helpers(void)
 
 static void test_wait_and_sleep(void)
 {
+	struct ipc__backoff b;
 	ipc_deadline start;
 	short rev = 0;
 	int fds[2];
@@ -219,15 +220,21 @@ static void test_wait_and_sleep(void)
 	close(fds[0]);
 	CHECK_ERR(ipc__wait_fd(fds[0], POLLIN, IPC_DEADLINE_NOW, NULL), -EBADF);
 
-	CHECK_ERR(ipc__sleep_ms(10, IPC_DEADLINE_NOW), -EAGAIN);
+	b = IPC__BACKOFF_MS(10, 40);
+	CHECK_ERR(ipc__backoff_sleep(&b, IPC_DEADLINE_NOW), -EAGAIN);
+	b = IPC__BACKOFF_MS(30, 50);
 	start = ipc_now();
-	CHECK_OK(ipc__sleep_ms(30, ipc_deadline_in_ms(1000)));
+	CHECK_OK(ipc__backoff_sleep(&b, ipc_deadline_in_ms(1000)));
 	CHECK_ELAPSED(start, 30);
+	/* The step doubles, up to its cap. */
+	CHECK_EQ(b.step_ns, 50 * 1000000LL);
+	b = IPC__BACKOFF_MS(1000, 1000);
 	start = ipc_now();
-	CHECK_OK(ipc__sleep_ms(1000, ipc_deadline_in_ms(40)));
+	CHECK_OK(ipc__backoff_sleep(&b, ipc_deadline_in_ms(40)));
 	CHECK_ELAPSED(start, 40);
+	b = IPC__BACKOFF_MS(2000, 2000);
 	check_signal_after(SIGUSR1, 30);
-	CHECK_ERR(ipc__sleep_ms(2000, IPC_DEADLINE_NEVER), -EINTR);
+	CHECK_ERR(ipc__backoff_sleep(&b, IPC_DEADLINE_NEVER), -EINTR);
 	check_signal_stop();
 }
 
