@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* common.c - version and error strings. */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
@@ -122,4 +124,31 @@ int ipc_errno_at(size_t index, const char **name)
 	if (name != NULL)
 		*name = ipc__errnos[index].name;
 	return ipc__errnos[index].value;
+}
+
+/*
+ * The detail of the last failure (ipc_detail()). Thread-local, like
+ * dlerror(3): one buffer per thread, so concurrent callers never see each
+ * other's messages, and no lock.
+ */
+static _Thread_local char ipc__detail_buf[512];
+
+const char *ipc_detail(void)
+{
+	return ipc__detail_buf;
+}
+
+void ipc__detail_clear(void)
+{
+	ipc__detail_buf[0] = '\0';
+}
+
+ipc_status ipc__detail(ipc_status st, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(ipc__detail_buf, sizeof(ipc__detail_buf), fmt, ap);
+	va_end(ap);
+	return st;
 }

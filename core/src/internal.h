@@ -39,6 +39,15 @@ void ipc__deadline_timespec(ipc_deadline d, struct timespec *ts);
  */
 bool ipc__remaining_timespec(ipc_deadline d, struct timespec *ts);
 
+/*
+ * The thread-local failure detail behind ipc_detail(): clear it when a call
+ * that can record one starts; ipc__detail() formats it and returns @st, so
+ * that a failure path reads "return ipc__detail(-EINVAL, "...", ...);".
+ */
+void ipc__detail_clear(void);
+ipc_status ipc__detail(ipc_status st, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+
 /* The status of a wait that ran out of time before anything happened. */
 static inline ipc_status ipc__timeout_status(ipc_deadline d)
 {

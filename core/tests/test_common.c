@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <pthread.h>
+
 #include "check.h"
+#include "internal.h"
 #include "ipc/ipc.h"
 
 static void test_errname_roundtrip(void)
@@ -159,6 +162,33 @@ static void test_sysv_keys(void)
 	CHECK_ERR(ipc_sysv_parse_key("/nonexistent/x:3", &a), -ENOENT);
 }
 
+/* The failure detail is per thread: one thread's message never shows up
+ * in another, and clearing it leaves "". */
+static void *detail_thread(void *arg)
+{
+	(void)arg;
+	if (ipc_detail()[0] != '\0')
+		return (void *)1;
+	(void)ipc__detail(-EINVAL, "thread %d", 2);
+	return strcmp(ipc_detail(), "thread 2") == 0 ? NULL : (void *)2;
+}
+
+static void test_detail_thread_local(void)
+{
+	pthread_t t;
+	void *res = (void *)3;
+
+	CHECK_STR_EQ(ipc_detail(), "");
+	CHECK_EQ(ipc__detail(-EPROTO, "main %s", "thread"), -EPROTO);
+	CHECK_STR_EQ(ipc_detail(), "main thread");
+	CHECK_EQ(pthread_create(&t, NULL, detail_thread, NULL), 0);
+	CHECK_EQ(pthread_join(t, &res), 0);
+	CHECK(res == NULL);
+	CHECK_STR_EQ(ipc_detail(), "main thread");
+	ipc__detail_clear();
+	CHECK_STR_EQ(ipc_detail(), "");
+}
+
 static const struct check_case cases[] = {
         CHECK_CASE(test_errname_roundtrip),
         CHECK_CASE(test_strerror),
@@ -167,6 +197,7 @@ static const struct check_case cases[] = {
         CHECK_CASE(test_deadline_from_seconds),
         CHECK_CASE(test_monotonic),
         CHECK_CASE(test_sysv_keys),
+        CHECK_CASE(test_detail_thread_local),
         {NULL, NULL},
 };
 

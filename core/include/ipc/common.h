@@ -177,6 +177,20 @@ IPC_API int ipc_deadline_remaining_ms(ipc_deadline d);
  */
 IPC_API bool ipc_deadline_expired(ipc_deadline d);
 
+/**
+ * ipc_detail() - The detail of the last failure in this thread.
+ *
+ * Some failures carry more than an errno: a malformed URL says which part
+ * is wrong ("mq:/a?capacity=1MiB: option capacity does not apply to mq"),
+ * a refused POSIX queue names the system limit. Calls that can record such
+ * a detail (the URL parser, channels, endpoints, processes) clear it when
+ * they start and set it when they fail for a reason the errno alone does
+ * not say. The Python and Lua bindings put it in their error messages.
+ * Return: a thread-local string, "" when the last such call recorded
+ * nothing; valid until the next ipc call in this thread.
+ */
+IPC_API const char *ipc_detail(void);
+
 #ifdef __cplusplus
 }
 #endif
