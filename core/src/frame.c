@@ -322,6 +322,29 @@ ipc_status ipc_frame_recv_borrow(ipc_frame *f, const void **data, size_t *len,
 	return 0;
 }
 
+ipc_status ipc_frame_read(ipc_frame *f, void *buf, size_t cap, size_t *nread,
+                          ipc_deadline d)
+{
+	size_t avail;
+	size_t n;
+
+	*nread = 0;
+	if (f == NULL)
+		return -EBADF;
+	if (buf == NULL || cap == 0)
+		return -EINVAL;
+	avail = f->rend - f->rstart;
+	if (avail == 0)
+		return ipc__io_read(&f->io, buf, cap, nread, d);
+	/* Bytes read ahead come first, whatever frame they were part of. */
+	n = avail < cap ? avail : cap;
+	memcpy(buf, f->rbuf + f->rstart, n);
+	f->rstart += n;
+	recv_settle(f);
+	*nread = n;
+	return 0;
+}
+
 static bool send_may_retry(ipc_status st)
 {
 	return st == -EAGAIN || st == -ETIMEDOUT || st == -EINTR;
@@ -427,6 +450,23 @@ size_t ipc_frame_pending(const ipc_frame *f)
 size_t ipc_frame_buffered(const ipc_frame *f)
 {
 	return f != NULL ? f->rend - f->rstart : 0;
+}
+
+bool ipc_frame_ready(const ipc_frame *f)
+{
+	size_t have, len;
+
+	if (f == NULL)
+		return false;
+	if (f->rbroken)
+		return true;
+	have = f->rend - f->rstart;
+	if (have < IPC_FRAME_HEADER_SIZE)
+		return false;
+	/* An over-limit header is ready too: the receive reports it. */
+	if (ipc_frame_decode_header(f->rbuf + f->rstart, f->limit, &len) != 0)
+		return true;
+	return have - IPC_FRAME_HEADER_SIZE >= len;
 }
 
 size_t ipc_frame_limit(const ipc_frame *f)

@@ -161,6 +161,25 @@ IPC_API ipc_status ipc_frame_recv_borrow(ipc_frame *f, const void **data,
                                          size_t *len, ipc_deadline d);
 
 /**
+ * ipc_frame_read() - Read raw bytes, the read-ahead first.
+ * @f:     the handle.
+ * @buf:   where to put them.
+ * @cap:   room in @buf, at least 1.
+ * @nread: out: how many; 0 only at end of stream.
+ * @d:     deadline.
+ *
+ * For streams that carry frames and raw bytes both (ipc_chan_read()):
+ * bytes the handle already read ahead are delivered first, then what the
+ * descriptor has. Reading raw bytes in the middle of a frame loses the
+ * frame boundaries: only mix the two where the protocol says so.
+ * Return: 0 (also at end of stream, with *@nread 0), or -EAGAIN,
+ * -ETIMEDOUT, -EINTR, -EBADF, -EINVAL (NULL @buf or @cap 0).
+ * Blocking: until at least one byte or @d; may return -EINTR.
+ */
+IPC_API ipc_status ipc_frame_read(ipc_frame *f, void *buf, size_t cap,
+                                  size_t *nread, ipc_deadline d);
+
+/**
  * ipc_frame_buffered() - Bytes already read from the descriptor and not
  * yet delivered.
  * @f: the handle.
@@ -170,6 +189,17 @@ IPC_API ipc_status ipc_frame_recv_borrow(ipc_frame *f, const void **data,
  * Return: the count; 0 when @f is NULL.
  */
 IPC_API size_t ipc_frame_buffered(const ipc_frame *f);
+
+/**
+ * ipc_frame_ready() - Whether the next receive returns without reading
+ * the descriptor: a whole frame is buffered, or the stream is broken.
+ * @f: the handle.
+ *
+ * What a poller asks before it waits on the descriptor. A part of a frame
+ * in the buffer does not count: the rest must come through the descriptor.
+ * Return: the answer; false when @f is NULL.
+ */
+IPC_API bool ipc_frame_ready(const ipc_frame *f);
 
 /**
  * ipc_frame_limit() - The handle's maximum message length.
