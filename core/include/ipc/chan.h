@@ -27,7 +27,9 @@
  *
  * End of stream: when the peer is gone, receives return -EPIPE (a stream
  * closed at a message boundary, a FIFO's last writer gone, a socket shut
- * down), -ECONNRESET (cut inside a message); sends return -EPIPE.
+ * down), -ECONNRESET (cut inside a message); sends return -EPIPE, or
+ * -ECONNRESET where the kernel reports a reset (a TCP or seqpacket peer
+ * that died with data unread).
  * Kinds without a notion of peers (mq, sysvmq, ring, udp) wait for their
  * deadline instead.
  *
