@@ -7,6 +7,7 @@ set -eu
 PACKAGES="
   build-essential cmake pkg-config
   clang-format valgrind
+  clang libclang-rt-14-dev
   procps util-linux
   swig libffi-dev
   lua5.4 liblua5.4-dev lua-busted

@@ -1,10 +1,15 @@
 #!/bin/sh
-# Run every test of ipc from scratch: install the packages, then two fresh
+# Run every test of ipc from scratch: install the packages, then four fresh
 # builds, each through ctest, the single test runner:
-#   1. AddressSanitizer + UndefinedBehaviorSanitizer: the C tests;
+#   1. AddressSanitizer + UndefinedBehaviorSanitizer: the C tests, load
+#      tests scaled down (IPC_TEST_SCALE=10), fuzz corpus replays;
 #   2. a plain optimised build: the C tests again, the same tests under
-#      valgrind memcheck, the examples, the style check and the installed
-#      library (pkg-config and CMake consumers).
+#      valgrind memcheck, the examples, the style check, the benchmark smoke
+#      runs and the installed library (pkg-config and CMake consumers);
+#   3. ThreadSanitizer: the tests whose cases share memory between threads
+#      (ring, poller);
+#   4. clang + libFuzzer: every fuzz target replays its corpus and fuzzes
+#      for IPC_FUZZ_SECONDS (20) more.
 # Usage: scripts/test.sh [BUILD_ROOT]   (default: ./build)
 set -eu
 
@@ -23,9 +28,11 @@ if [ ! -d /dev/mqueue ] || ! mountpoint -q /dev/mqueue 2>/dev/null; then
     fi
 fi
 
+# run_build NAME CTEST_ARGS CMAKE_ARGS...
 run_build() {
     name=$1
-    shift
+    ctest_args=$2
+    shift 2
     dir="$root/$name"
     rm -rf "$dir"
     echo "=== $name: configure"
@@ -34,8 +41,14 @@ run_build() {
     cmake --build "$dir" -j "$jobs"
     echo "=== $name: test"
     # --no-tests=error: a runner that finds no test fails.
-    ctest --test-dir "$dir" --output-on-failure --no-tests=error -j "$jobs"
+    # shellcheck disable=SC2086 # the filter is several words on purpose
+    ctest --test-dir "$dir" --output-on-failure --no-tests=error -j "$jobs" \
+        $ctest_args
 }
 
-run_build asan -DIPC_SANITIZE=address,undefined -DIPC_EXAMPLES=OFF
-run_build plain -DIPC_VALGRIND=ON
+run_build asan "" -DIPC_SANITIZE=address,undefined -DIPC_EXAMPLES=OFF
+run_build plain "" -DIPC_VALGRIND=ON
+run_build tsan "-R ^core\.(ring|loop)$" -DIPC_SANITIZE=thread \
+    -DIPC_EXAMPLES=OFF -DIPC_BENCH=OFF
+run_build fuzz "-L fuzz" -DCMAKE_C_COMPILER=clang -DIPC_FUZZ=ON \
+    -DIPC_EXAMPLES=OFF -DIPC_BENCH=OFF

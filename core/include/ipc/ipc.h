@@ -21,5 +21,10 @@
 #include "ipc/semset.h"
 #include "ipc/shm.h"
 #include "ipc/mutex.h"
+#include "ipc/ring.h"
+#include "ipc/url.h"
+#include "ipc/chan.h"
+#include "ipc/proc.h"
+#include "ipc/loop.h"
 
 #endif /* IPC_IPC_H */
