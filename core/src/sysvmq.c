@@ -43,7 +43,27 @@ struct ipc_sysvmq {
 	int32_t key;
 	size_t msgmax; /* /proc/sys/kernel/msgmax when opened */
 	bool removed;  /* ipc_sysvmq_remove() succeeded: the id is dead */
+	/* The staging buffer {long mtype; payload} of large messages, kept
+	 * between calls: a malloc per message cost more than the copy. */
+	long *stage;
+	size_t stage_room; /* payload bytes it holds */
 };
+
+/* A staging buffer with room for @room payload bytes, grown as needed. */
+static long *sysvmq_stage(ipc_sysvmq *q, size_t room)
+{
+	long *mb;
+
+	if (q->stage != NULL && q->stage_room >= room)
+		return q->stage;
+	mb = malloc(sizeof(long) + room);
+	if (mb == NULL)
+		return NULL;
+	free(q->stage);
+	q->stage = mb;
+	q->stage_room = room;
+	return mb;
+}
 
 /* The current msgmax, or the kernel's default if /proc says nothing. */
 static size_t sysvmq_read_msgmax(void)
@@ -257,7 +277,6 @@ ipc_status ipc_sysvmq_send(ipc_sysvmq *q, long type, const void *buf,
 {
 	long stackbuf[SYSVMQ_STACK_LONGS];
 	long *mb = stackbuf;
-	ipc_status st;
 
 	if (q == NULL)
 		return -EBADF;
@@ -268,7 +287,7 @@ ipc_status ipc_sysvmq_send(ipc_sysvmq *q, long type, const void *buf,
 	if (len > sysvmq_msgmax(q, len))
 		return -EMSGSIZE;
 	if (len > SYSVMQ_STACK_BYTES) {
-		mb = malloc(sizeof(long) + len);
+		mb = sysvmq_stage(q, len);
 		if (mb == NULL)
 			return -ENOMEM;
 	}
@@ -276,10 +295,7 @@ ipc_status ipc_sysvmq_send(ipc_sysvmq *q, long type, const void *buf,
 	if (len > 0)
 		memcpy(mb + 1, buf, len);
 	/* msgsz is the payload only: the kernel adds sizeof(long) itself. */
-	st = sysvmq_send_wait(q, mb, len, d);
-	if (mb != stackbuf)
-		free(mb);
-	return st;
+	return sysvmq_send_wait(q, mb, len, d);
 }
 
 /*
@@ -328,7 +344,7 @@ ipc_status ipc_sysvmq_receive(ipc_sysvmq *q, long type, unsigned int flags,
 	long stackbuf[SYSVMQ_STACK_LONGS];
 	long *mb = stackbuf;
 	ipc_status st;
-	size_t room;
+	size_t room, newmax;
 	size_t n = 0;
 	int kflags = 0;
 
@@ -349,17 +365,30 @@ ipc_status ipc_sysvmq_receive(ipc_sysvmq *q, long type, unsigned int flags,
 	if (flags & IPC_SYSVMQ_EXCEPT)
 		kflags |= MSG_EXCEPT;
 
-	/* No message is longer than msgmax: no need for more room. */
-	room = sysvmq_msgmax(q, cap);
-	if (room > cap)
-		room = cap;
-	if (room > SYSVMQ_STACK_BYTES) {
-		mb = malloc(sizeof(long) + room);
-		if (mb == NULL)
-			return -ENOMEM;
+	/*
+	 * No message is longer than msgmax: no need for more room. The
+	 * handle's msgmax is read at open; if a message does not fit a
+	 * buffer larger than that, kernel.msgmax was raised since: read it
+	 * again and retry once (reading /proc on every call cost more than
+	 * the message).
+	 */
+	for (;;) {
+		room = cap < q->msgmax ? cap : q->msgmax;
+		mb = stackbuf;
+		if (room > SYSVMQ_STACK_BYTES) {
+			mb = sysvmq_stage(q, room);
+			if (mb == NULL)
+				return -ENOMEM;
+		}
+		/* msgsz is the room for the payload, without the mtype. */
+		st = sysvmq_recv_wait(q, mb, room, type, kflags, d, &n);
+		if (st != -E2BIG || cap <= q->msgmax)
+			break;
+		newmax = sysvmq_read_msgmax();
+		if (newmax <= q->msgmax)
+			break;
+		q->msgmax = newmax;
 	}
-	/* msgsz is the room for the payload, without the mtype. */
-	st = sysvmq_recv_wait(q, mb, room, type, kflags, d, &n);
 	if (st == 0) {
 		if (n > 0)
 			memcpy(buf, mb + 1, n);
@@ -368,8 +397,6 @@ ipc_status ipc_sysvmq_receive(ipc_sysvmq *q, long type, unsigned int flags,
 		if (mtype != NULL)
 			*mtype = mb[0];
 	}
-	if (mb != stackbuf)
-		free(mb);
 	return st;
 }
 
@@ -473,6 +500,8 @@ ipc_status ipc_sysvmq_remove_key(int32_t key)
 
 ipc_status ipc_sysvmq_close(ipc_sysvmq *q)
 {
+	if (q != NULL)
+		free(q->stage);
 	free(q);
 	return 0;
 }
