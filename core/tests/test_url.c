@@ -950,7 +950,7 @@ static void test_unlink_sysv(void)
 	snprintf(text, sizeof(text), "sysvmq:%s:3", path);
 	if (ipc_unlink_url(text) != 0) {
 		(void)ipc_sysvmq_remove_key(key);
-		CHECK(!"unlink by ftok key");
+		check_fail(__FILE__, __LINE__, "unlink by ftok key failed");
 	}
 	CHECK_ERR(ipc_unlink_url(text), -ENOENT);
 	CHECK(exists(path));
