@@ -144,6 +144,12 @@ struct ipc_ring {
 	uint64_t sstuck_pos;
 	int64_t sstuck_since;
 	int64_t spin_ns; /* adaptive spin budget */
+	/* consumer batching (ring.c, claim_wait) */
+	int c_short;     /* waits in a row that data ended within a moment */
+	int c_penalty;   /* more of them needed after a false start */
+	int c_free;      /* messages claimed without waiting since a wait */
+	bool c_delayed;  /* the last wait let a batch pile up first */
+	bool prefetch_w; /* the CPU has PREFETCHW (CPUID 0x80000001 ECX.8) */
 	struct ring_slot local_slot;
 	char name[];
 };
@@ -171,6 +177,22 @@ void ipc__ring_crash_now(void);
 #define CAS(p, expp, v)                                                        \
 	__atomic_compare_exchange_n((p), (expp), (v), false, __ATOMIC_SEQ_CST, \
 	                            __ATOMIC_SEQ_CST)
+
+/*
+ * Ask for a line in exclusive state ahead of writing it (PREFETCHW, only
+ * where the CPU has it: ipc_ring.prefetch_w), so the store that follows
+ * does not wait for the other CPU to give the line up.
+ */
+static inline void ring__prefetch_w(const ipc_ring *r, const void *p)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	if (r->prefetch_w)
+		__asm__ volatile("prefetchw %0" : : "m"(*(const char *)p));
+#else
+	(void)r;
+	__builtin_prefetch(p, 1, 3);
+#endif
+}
 
 static inline uint64_t *ring__map_at(const struct ipc_ring *r, uint64_t pos)
 {
