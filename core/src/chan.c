@@ -234,6 +234,28 @@ static ipc_status parse_channel(const char *text, struct ipc_url *u)
 	return 0;
 }
 
+/*
+ * The end of every open and listen: on success give the channel its
+ * canonical URL (unless the kind set one, e.g. a port the kernel chose)
+ * and hand it out; on failure free it. Frees @u either way.
+ */
+static ipc_status finish(ipc_chan *c, struct ipc_url *u, const char *text,
+                         ipc_status st, ipc_chan **out)
+{
+	if (st == 0 && c->url == NULL) {
+		st = ipc__chan_set_url(c, u);
+		if (st)
+			(void)c->ops->close(c);
+	}
+	free(u);
+	if (st) {
+		ipc__chan_free(c);
+		return explain(st, text);
+	}
+	*out = c;
+	return 0;
+}
+
 ipc_status ipc_chan_open(ipc_chan **out, const char *url, unsigned int flags,
                          const struct ipc_chan_opts *opts, ipc_deadline d)
 {
@@ -282,20 +304,7 @@ ipc_status ipc_chan_open(ipc_chan **out, const char *url, unsigned int flags,
 		st = ipc__chan_dgram_open(c, u, &cfg, d);
 		break;
 	}
-	if (st)
-		goto out_free;
-	if (c->url == NULL) {
-		st = ipc__chan_set_url(c, u);
-		if (st) {
-			(void)c->ops->close(c);
-			goto out_free;
-		}
-	}
-	*out = c;
-	free(u);
-	return 0;
-out_free:
-	ipc__chan_free(c);
+	return finish(c, u, url, st, out);
 out:
 	free(u);
 	return explain(st, url);
@@ -355,20 +364,7 @@ ipc_status ipc_chan_listen(ipc_chan **out, const char *url, unsigned int flags,
 		st = ipc__chan_stream_listen(c, u, &cfg);
 	else
 		st = ipc__chan_dgram_listen(c, u, &cfg);
-	if (st)
-		goto out_free;
-	if (c->url == NULL) {
-		st = ipc__chan_set_url(c, u);
-		if (st) {
-			(void)c->ops->close(c);
-			goto out_free;
-		}
-	}
-	*out = c;
-	free(u);
-	return 0;
-out_free:
-	ipc__chan_free(c);
+	return finish(c, u, url, st, out);
 out:
 	free(u);
 	return explain(st, url);

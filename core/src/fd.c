@@ -143,3 +143,14 @@ void ipc__sigpipe_unblock(struct ipc__sigpipe_guard *g, bool raised)
 	(void)pthread_sigmask(SIG_SETMASK, &g->old, NULL);
 	errno = saved;
 }
+
+ipc_status ipc__reserve(int fd, off_t from, off_t len)
+{
+	int err;
+
+	/* posix_fallocate(3) returns its error instead of setting errno. */
+	do
+		err = posix_fallocate(fd, from, len);
+	while (err == EINTR);
+	return -err;
+}

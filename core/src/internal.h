@@ -120,6 +120,14 @@ ipc_status ipc__check_posix_name(const char *name);
 ipc_status ipc__set_nonblock(int fd, bool on);
 
 /*
+ * Reserve [@from, @from + @len) of the file behind @fd with
+ * posix_fallocate(3), so that a full tmpfs fails here (-ENOSPC) and not
+ * with SIGBUS at the first touch of a page. EINTR is retried: the call
+ * does not block.
+ */
+ipc_status ipc__reserve(int fd, off_t from, off_t len);
+
+/*
  * Block SIGPIPE in the calling thread around a write to a pipe, then
  * consume the SIGPIPE the write raised, so that a vanished reader gives
  * -EPIPE instead of killing the process, without touching the process-wide

@@ -110,17 +110,6 @@ static ipc_status file_open(const char *path, unsigned int flags, int *out,
 	return 0;
 }
 
-/* posix_fallocate(3) returns its error; EINTR is a non-blocking retry. */
-static ipc_status reserve(int fd, off_t from, off_t len)
-{
-	int err;
-
-	do
-		err = posix_fallocate(fd, from, len);
-	while (err == EINTR);
-	return -err;
-}
-
 /*
  * Check the file behind @fd, give a new one its mode, grow it when asked,
  * and work out the length to map. @length 0 means up to the end.
@@ -139,7 +128,7 @@ static ipc_status file_prepare(int fd, uint64_t offset, size_t *length,
 	if (created && fchmod(fd, (mode_t)(mode ? mode : IPC_MODE_DEFAULT)) < 0)
 		return -errno;
 	if ((flags & IPC_O_CREATE) && (uint64_t)sb->st_size < need) {
-		st = reserve(fd, sb->st_size, (off_t)need - sb->st_size);
+		st = ipc__reserve(fd, sb->st_size, (off_t)need - sb->st_size);
 		if (st)
 			return st;
 		sb->st_size = (off_t)need;

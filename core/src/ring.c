@@ -245,7 +245,6 @@ static ipc_status ring_create(const char *name, uint64_t cap, unsigned int mode,
 	ipc_status st;
 	void *mem;
 	int fd;
-	int rc;
 
 	*fdp = -1;
 	snprintf(path, sizeof(path), RING_SHM_DIR "%s", name);
@@ -257,13 +256,9 @@ static ipc_status ring_create(const char *name, uint64_t cap, unsigned int mode,
 		st = -errno;
 		goto err;
 	}
-	do
-		rc = posix_fallocate(fd, 0, (off_t)total);
-	while (rc == EINTR);
-	if (rc != 0) {
-		st = -rc;
+	st = ipc__reserve(fd, 0, (off_t)total);
+	if (st)
 		goto err;
-	}
 	mem = mmap(NULL, RING_HDR_SIZE + IPC_RING_MAX_HANDLES * RING_SLOT_SIZE,
 	           PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (mem == MAP_FAILED) {

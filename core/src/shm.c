@@ -58,7 +58,6 @@ static ipc_status shm_create(const char *name, size_t size, unsigned int mode,
 	struct stat made;
 	ipc_status st;
 	int fd;
-	int r;
 
 	*fdp = -1;
 	fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
@@ -75,13 +74,9 @@ static ipc_status shm_create(const char *name, size_t size, unsigned int mode,
 		st = -errno;
 		goto err_close;
 	}
-	do
-		r = posix_fallocate(fd, 0, (off_t)size);
-	while (r == EINTR);
-	if (r != 0) {
-		st = -r;
+	st = ipc__reserve(fd, 0, (off_t)size);
+	if (st)
 		goto err_close;
-	}
 	*fdp = fd;
 	return 0;
 
