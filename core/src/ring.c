@@ -27,10 +27,13 @@
 #define RING_SHM_DIR          "/dev/shm"
 #define RING_RACE_TRIES       100
 /* A position stuck this long may belong to a dead process. */
-#define RING_GRACE_NS    (20 * 1000000ll)
-#define RING_SLICE_NS    (100 * 1000000ll) /* longest single futex wait */
-#define RING_SUSPECT_NS  (5 * 1000000ll)   /* wait slice when stuck */
-#define RING_SPIN_MIN_NS 1000ll
+#define RING_GRACE_NS   (20 * 1000000ll)
+#define RING_SLICE_NS   (100 * 1000000ll) /* longest single futex wait */
+#define RING_SUSPECT_NS (5 * 1000000ll)   /* wait slice when stuck */
+/* Spin budget bounds. The floor must outlast a futex wake-up across
+ * vCPUs often enough for a ping-pong to find its way back to spinning;
+ * with 1 us it settled into both sides sleeping (docs/ring.md). */
+#define RING_SPIN_MIN_NS 20000ll
 #define RING_SPIN_MAX_NS 50000ll
 /* Batching (claim_wait, reserve_wait): how long a batch may pile up. */
 #define RING_BATCH_NS   1000
