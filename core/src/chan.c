@@ -15,38 +15,15 @@
 #include "chan_internal.h"
 
 /* Options each kind takes (IPC_URL_HAS_* bits), for struct ipc_chan_opts. */
-#define OPT_MAX  IPC_URL_HAS_MAX_MESSAGE_SIZE
-#define OPT_CAP  IPC_URL_HAS_CAPACITY
-#define OPT_MSGS IPC_URL_HAS_MAX_MESSAGES
-#define OPT_MODE IPC_URL_HAS_MODE
-
-static unsigned int kind_opts(int kind)
-{
-	switch (kind) {
-	case IPC_URL_FD:
-		return OPT_MAX | OPT_CAP;
-	case IPC_URL_FIFO:
-		return OPT_MAX | OPT_CAP | OPT_MODE;
-	case IPC_URL_MQ:
-		return OPT_MAX | OPT_MSGS | OPT_MODE;
-	case IPC_URL_SYSVMQ:
-		return OPT_MAX | OPT_MODE;
-	case IPC_URL_RING:
-		return OPT_MAX | OPT_CAP | OPT_MODE;
-	case IPC_URL_UNIX:
-	case IPC_URL_UNIXGRAM:
-	case IPC_URL_UNIXPACKET:
-		return OPT_MAX | OPT_MODE;
-	default:
-		return OPT_MAX;
-	}
-}
-
-/* Kinds that name an object one can create (IPC_O_CREATE applies). */
+/*
+ * Which options and open flags a kind takes comes from the URL parser's
+ * table (ipc_url_kind_options()), so that a URL option and the same
+ * setting passed as struct ipc_chan_opts or IPC_O_CREATE are refused
+ * alike.
+ */
 static bool kind_creates(int kind)
 {
-	return kind == IPC_URL_FIFO || kind == IPC_URL_MQ ||
-	       kind == IPC_URL_SYSVMQ || kind == IPC_URL_RING;
+	return (ipc_url_kind_options(kind) & IPC_URL_HAS_CREATE) != 0;
 }
 
 static bool kind_socket(int kind)
@@ -127,6 +104,16 @@ ipc_status ipc__chan_url_port(ipc_chan *c, const struct ipc_url *u, ipc_sock *s)
 	return ipc__chan_set_url(c, &v);
 }
 
+/* A non-zero setting @set of struct ipc_chan_opts must apply to the kind. */
+static ipc_status opt_applies(const struct ipc_url *u, const char *text,
+                              size_t set, unsigned int bit, const char *name)
+{
+	if (set == 0 || (ipc_url_kind_options(u->kind) & bit))
+		return 0;
+	return ipc__detail(-EINVAL, "%s: %s does not apply to %s:", text, name,
+	                   kind_name(u->kind));
+}
+
 /*
  * Merge the URL's options, the opts (which win) and the flags into @cfg,
  * refusing what the kind does not take.
@@ -136,7 +123,7 @@ static ipc_status merge_cfg(const struct ipc_url *u, const char *text,
                             const struct ipc_chan_opts *opts, bool listen,
                             struct ipc__chan_cfg *cfg)
 {
-	unsigned int allowed = kind_opts(u->kind);
+	ipc_status st;
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->flags = flags;
@@ -153,39 +140,33 @@ static ipc_status merge_cfg(const struct ipc_url *u, const char *text,
 	if ((u->has & IPC_URL_HAS_EXCLUSIVE) && u->exclusive)
 		cfg->flags |= IPC_O_EXCL;
 	if (opts != NULL) {
-		if (opts->max_message_size) {
-			if (!(allowed & OPT_MAX))
-				goto not_kind;
+		st = opt_applies(u, text, opts->max_message_size,
+		                 IPC_URL_HAS_MAX_MESSAGE_SIZE,
+		                 "max_message_size");
+		if (!st)
+			st = opt_applies(u, text, opts->capacity,
+			                 IPC_URL_HAS_CAPACITY, "capacity");
+		if (!st)
+			st = opt_applies(u, text, opts->max_messages,
+			                 IPC_URL_HAS_MAX_MESSAGES,
+			                 "max_messages");
+		if (!st)
+			st = opt_applies(u, text, opts->mode, IPC_URL_HAS_MODE,
+			                 "mode");
+		if (st)
+			return st;
+		if (opts->mode > 0777)
+			return ipc__detail(-EINVAL,
+			                   "%s: mode %#o is above 0777", text,
+			                   opts->mode);
+		if (opts->max_message_size)
 			cfg->max = opts->max_message_size;
-		}
-		if (opts->capacity) {
-			if (!(allowed & OPT_CAP))
-				return ipc__detail(
-				        -EINVAL,
-				        "%s: capacity does not apply to %s:",
-				        text, kind_name(u->kind));
+		if (opts->capacity)
 			cfg->capacity = opts->capacity;
-		}
-		if (opts->max_messages) {
-			if (!(allowed & OPT_MSGS))
-				return ipc__detail(
-				        -EINVAL,
-				        "%s: max_messages does not apply to %s:",
-				        text, kind_name(u->kind));
+		if (opts->max_messages)
 			cfg->max_messages = opts->max_messages;
-		}
-		if (opts->mode) {
-			if (!(allowed & OPT_MODE))
-				return ipc__detail(
-				        -EINVAL,
-				        "%s: mode does not apply to %s:", text,
-				        kind_name(u->kind));
-			if (opts->mode > 0777)
-				return ipc__detail(-EINVAL,
-				                   "%s: mode %#o is above 0777",
-				                   text, opts->mode);
+		if (opts->mode)
 			cfg->mode = opts->mode;
-		}
 	}
 	if (listen)
 		return 0;
@@ -199,10 +180,6 @@ static ipc_status merge_cfg(const struct ipc_url *u, const char *text,
 		return ipc__detail(-EINVAL, "%s: exclusive without create",
 		                   text);
 	return 0;
-not_kind:
-	return ipc__detail(-EINVAL,
-	                   "%s: max_message_size does not apply to %s:", text,
-	                   kind_name(u->kind));
 }
 
 /* A mechanism's bare -EINVAL still gets a sentence. */

@@ -259,6 +259,13 @@ const char *ipc_url_kind_name(int kind)
 	return kinds[kind].name;
 }
 
+unsigned int ipc_url_kind_options(int kind)
+{
+	if (kind < IPC_URL_FD || kind > KIND_MAX)
+		return 0;
+	return kinds[kind].opts;
+}
+
 bool ipc_url_is_channel(int kind)
 {
 	return kind >= IPC_URL_FD && kind <= IPC_URL_UDP;

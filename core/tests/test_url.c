@@ -194,6 +194,16 @@ static void test_kind_names(void)
 	CHECK(!ipc_url_is_channel(0));
 	CHECK(!ipc_url_is_channel(IPC_URL_SHM));
 	CHECK(!ipc_url_is_channel(IPC_URL_SEMSET + 1));
+	/* The option table channels check their opts against too. */
+	CHECK_EQ(ipc_url_kind_options(IPC_URL_MQ),
+	         IPC_URL_HAS_MAX_MESSAGE_SIZE | IPC_URL_HAS_MAX_MESSAGES |
+	                 IPC_URL_HAS_MODE | IPC_URL_HAS_CREATE |
+	                 IPC_URL_HAS_EXCLUSIVE);
+	CHECK_EQ(ipc_url_kind_options(IPC_URL_TCP),
+	         IPC_URL_HAS_MAX_MESSAGE_SIZE);
+	CHECK_EQ(ipc_url_kind_options(IPC_URL_SHM) & IPC_URL_HAS_CAPACITY, 0);
+	CHECK_EQ(ipc_url_kind_options(0), 0);
+	CHECK_EQ(ipc_url_kind_options(IPC_URL_SEMSET + 1), 0);
 }
 
 /* ---- options -------------------------------------------------------- */

@@ -143,6 +143,16 @@ IPC_API ipc_status ipc_url_format(const struct ipc_url *url, char *buf,
 IPC_API const char *ipc_url_kind_name(int kind);
 
 /**
+ * ipc_url_kind_options() - Which options a kind takes.
+ * @kind: an enum ipc_url_kind value.
+ *
+ * The one table the URL parser and the channels both check options
+ * against (channels for struct ipc_chan_opts and open flags).
+ * Return: the IPC_URL_HAS_* bits that apply; 0 for an unknown kind.
+ */
+IPC_API unsigned int ipc_url_kind_options(int kind);
+
+/**
  * ipc_url_is_channel() - Whether a kind can be opened as a channel.
  * @kind: an enum ipc_url_kind value.
  *
