@@ -654,6 +654,11 @@ int ipc_chan_kind(const ipc_chan *c)
 	return c != NULL ? c->kind : 0;
 }
 
+struct ipc_ring *ipc_chan_ring(const ipc_chan *c)
+{
+	return c != NULL && c->kind == IPC_URL_RING ? c->ring : NULL;
+}
+
 const char *ipc_chan_url(const ipc_chan *c)
 {
 	return c != NULL ? c->url : NULL;

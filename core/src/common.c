@@ -143,6 +143,11 @@ void ipc__detail_clear(void)
 	ipc__detail_buf[0] = '\0';
 }
 
+void ipc_detail_clear(void)
+{
+	ipc__detail_clear();
+}
+
 ipc_status ipc__detail(ipc_status st, const char *fmt, ...)
 {
 	va_list ap;

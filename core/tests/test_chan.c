@@ -827,6 +827,16 @@ static void accessors(const struct kind *k)
 	CHECK(ipc_chan_url(L.a) != NULL && ipc_chan_url(L.b) != NULL);
 	CHECK(ipc_chan_kind(L.a) >= IPC_URL_FD &&
 	      ipc_chan_kind(L.a) <= IPC_URL_UDP);
+	if (k->id == K_RING) {
+		struct ipc_ring_stats rs;
+
+		CHECK(ipc_chan_ring(L.a) != NULL);
+		CHECK_OK(ipc_ring_stats(ipc_chan_ring(L.a), &rs));
+		CHECK(rs.capacity >= IPC_RING_MIN_CAPACITY);
+	} else {
+		CHECK(ipc_chan_ring(L.a) == NULL);
+	}
+	CHECK(ipc_chan_ring(NULL) == NULL);
 	if (k->id == K_RING || k->id == K_SYSVMQ) {
 		CHECK_EQ(ipc_chan_fd(L.b), -1);
 	} else {

@@ -187,6 +187,10 @@ static void test_detail_thread_local(void)
 	CHECK_STR_EQ(ipc_detail(), "main thread");
 	ipc__detail_clear();
 	CHECK_STR_EQ(ipc_detail(), "");
+	/* The public clear, which bindings call before each call. */
+	CHECK_EQ(ipc__detail(-EINVAL, "stale"), -EINVAL);
+	ipc_detail_clear();
+	CHECK_STR_EQ(ipc_detail(), "");
 }
 
 static const struct check_case cases[] = {

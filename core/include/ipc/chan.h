@@ -346,6 +346,17 @@ IPC_API bool ipc_chan_readable(ipc_chan *c);
 IPC_API size_t ipc_chan_max_message(const ipc_chan *c);
 
 /**
+ * ipc_chan_ring() - The ring under a ring: channel.
+ * @c: a channel.
+ *
+ * For what only the ring has: ipc_ring_stats(), ipc_ring_name(). The ring
+ * belongs to the channel: do not close it, and do not peek or release on
+ * it while the channel has a message lent by ipc_chan_recv_borrow().
+ * Return: the ring, borrowed; NULL when @c is not a ring channel or NULL.
+ */
+IPC_API struct ipc_ring *ipc_chan_ring(const ipc_chan *c);
+
+/**
  * ipc_chan_kind() - The URL kind of a channel (enum ipc_url_kind).
  * @c: a channel.
  *

@@ -191,6 +191,15 @@ IPC_API bool ipc_deadline_expired(ipc_deadline d);
  */
 IPC_API const char *ipc_detail(void);
 
+/**
+ * ipc_detail_clear() - Forget this thread's failure detail.
+ *
+ * Calls that never record a detail leave it alone, so a binding that puts
+ * ipc_detail() in the error of any call clears it first: otherwise a
+ * missing queue could be reported with the detail of an earlier bad URL.
+ */
+IPC_API void ipc_detail_clear(void);
+
 #ifdef __cplusplus
 }
 #endif
