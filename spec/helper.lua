@@ -1,0 +1,141 @@
+-- spec/helper.lua: what every spec shares (STYLE.md 2.10).
+--   H.name(tag)      a unique POSIX name "/ipc-test-<pid>-<n>-<tag>",
+--                    unlinked after the spec (H.cleanup) even on failure
+--   H.path(tag)      a unique path in a private temporary directory
+--   H.key()          a unique System V key, removed after the spec
+--   H.defer(fn)      run fn at cleanup (LIFO)
+--   H.cleanup()      call from after_each: runs the deferred actions
+--   H.run(argv, opts) run a child process (lua5.4 or python3 with the
+--                    module on its path) and return ok, output
+--   H.lua, H.python  the interpreters ctest chose
+--   H.fds()          the sorted list of our open descriptors (leak checks)
+local ipc = require "ipc"
+
+local H = {}
+
+H.lua = os.getenv("IPC_TEST_LUA") or "lua5.4"
+H.python = os.getenv("IPC_TEST_PYTHON") or "/usr/bin/python3"
+H.build = os.getenv("IPC_BUILD_DIR") or "build"
+H.source = os.getenv("IPC_SOURCE_DIR") or "."
+
+local counter = 0
+local deferred = {}
+local tmpdir
+
+local function next_id()
+  counter = counter + 1
+  return string.format("%d-%d", ipc.getpid(), counter)
+end
+
+function H.defer(fn)
+  deferred[#deferred + 1] = fn
+end
+
+function H.cleanup()
+  for i = #deferred, 1, -1 do
+    pcall(deferred[i])
+    deferred[i] = nil
+  end
+end
+
+-- A unique POSIX name; kind says which unlink to run afterwards
+-- ("mq", "shm", "sem", "mutex", "ring"; default: all of them).
+function H.name(tag, kind)
+  local name = "/ipc-test-" .. next_id() .. "-" .. (tag or "x")
+  H.defer(function()
+    for _, k in ipairs(kind and {kind} or {"mq", "shm", "sem", "mutex", "ring"}) do
+      ipc.unlink(k .. ":" .. name)
+    end
+  end)
+  return name
+end
+
+local function shell_quote(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+H.quote = shell_quote
+
+function H.tmpdir()
+  if not tmpdir then
+    tmpdir = (os.getenv("TMPDIR") or "/tmp") .. "/ipc-test-" .. next_id() .. "-lua"
+    assert(os.execute("mkdir -m 700 " .. shell_quote(tmpdir)))
+    -- removed when the spec file's Lua state closes
+    setmetatable(H, {__gc = function() os.execute("rm -rf " .. shell_quote(tmpdir)) end})
+  end
+  return tmpdir
+end
+
+function H.path(tag)
+  local p = H.tmpdir() .. "/" .. next_id() .. "-" .. (tag or "x")
+  H.defer(function() os.remove(p) end)
+  return p
+end
+
+-- A System V key derived from our pid and a counter; every kind of System
+-- V object with that key is removed at cleanup.
+function H.key()
+  counter = counter + 1
+  local key = 0x49000000 | ((ipc.getpid() & 0xffff) << 8) | (counter & 0xff)
+  H.defer(function()
+    ipc.unlink("sysvmq:" .. key)
+    ipc.unlink("sysvshm:" .. key)
+    ipc.unlink("semset:" .. key)
+  end)
+  return key
+end
+
+-- The environment a child interpreter needs to find the module.
+function H.child_env()
+  local cpath = H.build .. "/lua/?.so;" .. (os.getenv("LUA_CPATH") or ";;")
+  local lpath = H.source .. "/lua/?.lua;" .. H.source .. "/spec/?.lua;"
+      .. (os.getenv("LUA_PATH") or ";;")
+  local pypath = H.build .. "/python"
+  if os.getenv("PYTHONPATH") then pypath = pypath .. ":" .. os.getenv("PYTHONPATH") end
+  return "LUA_CPATH=" .. shell_quote(cpath) .. " LUA_PATH=" .. shell_quote(lpath)
+      .. " PYTHONPATH=" .. shell_quote(pypath)
+end
+
+-- Run argv (a list) through the shell with the module's paths set;
+-- returns ok, combined stdout and stderr.
+function H.run(argv)
+  local words = {}
+  for i, a in ipairs(argv) do words[i] = shell_quote(a) end
+  local cmd = "env " .. H.child_env() .. " " .. table.concat(words, " ") .. " 2>&1"
+  local f = assert(io.popen(cmd))
+  local out = f:read("a")
+  local ok = f:close()
+  return ok, out
+end
+
+-- A Lua child running the code in src (a string), with arg = {...}:
+-- the code goes to a script file, since "lua5.4 -e src x" would run x.
+function H.run_lua(src, ...)
+  local script = H.path("child.lua")
+  local f = assert(io.open(script, "w"))
+  f:write(src)
+  f:close()
+  return H.run({H.lua, script, ...})
+end
+
+-- A Python child running the code in src (a string), with sys.argv[1:].
+function H.run_python(src, ...)
+  return H.run({H.python, "-c", src, ...})
+end
+
+-- Our open descriptors, read in-process (lfs ships with busted): a child
+-- "ls" would race with popen's own pipe ends.
+function H.fds()
+  local lfs = require "lfs"
+  local seen, list = {}, {}
+  for e in lfs.dir("/proc/self/fd") do
+    if tonumber(e) then seen[#seen + 1] = e end
+  end
+  -- the directory stream's own descriptor is closed once the loop ends
+  for _, e in ipairs(seen) do
+    if lfs.symlinkattributes("/proc/self/fd/" .. e) then list[#list + 1] = tonumber(e) end
+  end
+  table.sort(list)
+  return list
+end
+
+return H
