@@ -12,6 +12,8 @@ PACKAGES="
   swig libffi-dev
   lua5.4 liblua5.4-dev lua-busted
   python3 python3-dev python3-pytest python3-hypothesis
+  python3-setuptools python3-pip python3-wheel python3-sysv-ipc
+  socat luarocks
   libcmocka-dev
 "
 

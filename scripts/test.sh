@@ -4,8 +4,10 @@
 #   1. AddressSanitizer + UndefinedBehaviorSanitizer: the C tests, load
 #      tests scaled down (IPC_TEST_SCALE=10), fuzz corpus replays;
 #   2. a plain optimised build: the C tests again, the same tests under
-#      valgrind memcheck, the examples, the style check, the benchmark smoke
-#      runs and the installed library (pkg-config and CMake consumers);
+#      valgrind memcheck, the Python binding (pytest) and the Lua module
+#      (busted), the examples in C, Python and Lua, the style check, the
+#      benchmark smoke runs and the installed library (pkg-config and CMake
+#      consumers, the Python package, the Lua module, pip and LuaRocks);
 #   3. ThreadSanitizer: the tests whose cases share memory between threads
 #      (ring, poller);
 #   4. clang + libFuzzer: every fuzz target replays its corpus and fuzzes
@@ -46,9 +48,15 @@ run_build() {
         $ctest_args
 }
 
-run_build asan "" -DIPC_SANITIZE=address,undefined -DIPC_EXAMPLES=OFF
-run_build plain "" -DIPC_VALGRIND=ON
+# The bindings are built and tested in the plain build: under a sanitizer
+# the interpreters would need its runtime preloaded.
+nobind="-DIPC_PYTHON=OFF -DIPC_LUA=OFF"
+# shellcheck disable=SC2086 # $nobind is two words on purpose
+run_build asan "" -DIPC_SANITIZE=address,undefined -DIPC_EXAMPLES=OFF $nobind
+run_build plain "" -DIPC_VALGRIND=ON -DPython3_EXECUTABLE=/usr/bin/python3
+# shellcheck disable=SC2086
 run_build tsan "-R ^core\.(ring|loop)$" -DIPC_SANITIZE=thread \
-    -DIPC_EXAMPLES=OFF -DIPC_BENCH=OFF
+    -DIPC_EXAMPLES=OFF -DIPC_BENCH=OFF $nobind
+# shellcheck disable=SC2086
 run_build fuzz "-L fuzz" -DCMAKE_C_COMPILER=clang -DIPC_FUZZ=ON \
-    -DIPC_EXAMPLES=OFF -DIPC_BENCH=OFF
+    -DIPC_EXAMPLES=OFF -DIPC_BENCH=OFF $nobind
