@@ -19,6 +19,8 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "chan_internal.h"
@@ -56,20 +58,23 @@ static size_t kind_limit(int kind, ipc_sock *s)
 
 /*
  * A unixpacket receive gave 0 bytes: an empty record, or end of stream?
- * -EPIPE when the peer has shut down its side (nothing is queued then,
- * or recv would have returned it).
+ * End of stream when the peer has shut down its side and no bytes are
+ * queued behind (SIOCINQ sums the queued records of a seqpacket socket).
+ * An empty record that is the last thing the peer sent before closing
+ * reads as the end: the kernel reports both as 0 with nothing queued.
  */
 static ipc_status zero_or_eof(ipc_chan *c)
 {
 	struct pollfd p = {.fd = ipc_sock_fd(c->sock), .events = POLLRDHUP};
-	int n;
+	int n, queued = 0;
 
 	if (c->kind != IPC_URL_UNIXPACKET)
 		return 0;
 	do {
 		n = poll(&p, 1, 0);
 	} while (n < 0 && errno == EINTR);
-	if (n > 0 && (p.revents & (POLLRDHUP | POLLHUP)))
+	if (n > 0 && (p.revents & (POLLRDHUP | POLLHUP)) &&
+	    !(ioctl(p.fd, SIOCINQ, &queued) == 0 && queued > 0))
 		return -EPIPE;
 	return 0;
 }

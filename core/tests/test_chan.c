@@ -1165,6 +1165,34 @@ static void test_hostile_length(void)
 }
 
 /* A framed send that times out part way is finished later, never torn. */
+/* An empty record in the middle of a seqpacket stream whose writer has
+ * closed is a record, and the end stays the end. */
+static void test_unixpacket_empty_record_before_close(void)
+{
+	struct loop L;
+	char buf[8];
+	size_t n;
+
+	loop_make(&L, &kinds[K_UNIXPACKET]);
+	CHECK_OK(ipc_chan_send(L.a, "a", 1, in_ms(1000)));
+	CHECK_OK(ipc_chan_send(L.a, "", 0, in_ms(1000)));
+	CHECK_OK(ipc_chan_send(L.a, "b", 1, in_ms(1000)));
+	CHECK_OK(ipc_chan_close(L.a));
+	L.a = NULL;
+	CHECK_OK(ipc_chan_recv(L.b, buf, sizeof(buf), &n, in_ms(1000)));
+	CHECK_EQ(n, 1);
+	CHECK_OK(ipc_chan_recv(L.b, buf, sizeof(buf), &n, in_ms(1000)));
+	CHECK_EQ(n, 0);
+	CHECK_OK(ipc_chan_recv(L.b, buf, sizeof(buf), &n, in_ms(1000)));
+	CHECK_EQ(n, 1);
+	CHECK_EQ(buf[0], 'b');
+	CHECK_ERR(ipc_chan_recv(L.b, buf, sizeof(buf), &n, in_ms(1000)),
+	          -EPIPE);
+	CHECK_ERR(ipc_chan_recv(L.b, buf, sizeof(buf), &n, in_ms(1000)),
+	          -EPIPE);
+	CHECK_OK(ipc_chan_close(L.b));
+}
+
 static void test_partial_send_finishes(void)
 {
 	struct loop L;
@@ -1220,6 +1248,7 @@ static const struct check_case cases[] = {
 	CHECK_CASE(test_interop_raw_frames),
 	CHECK_CASE(test_hostile_length),
 	CHECK_CASE(test_partial_send_finishes),
+	CHECK_CASE(test_unixpacket_empty_record_before_close),
 	{NULL, NULL},
 };
 /* clang-format on */
