@@ -71,19 +71,52 @@ static const struct ipc__chan_ops ring_ops = {
         .close = ring_close,
 };
 
+/* Open the ring and say whether this call created it: a channel that then
+ * refuses an option must not leave behind a ring nobody asked for. With
+ * create but not exclusive, open first, and create exclusively only when
+ * it is missing (again if someone else created it in between). */
+static ipc_status ring_open_noting(ipc_chan *c, const char *name,
+                                   unsigned int flags, unsigned int mode,
+                                   size_t capacity, bool *created)
+{
+	ipc_status st = -ENOENT;
+	int i;
+
+	*created = false;
+	if (!(flags & IPC_O_CREATE) || (flags & IPC_O_EXCL)) {
+		st = ipc_ring_open(&c->ring, name, flags, mode, capacity);
+		*created = st == 0 && (flags & IPC_O_EXCL);
+		return st;
+	}
+	for (i = 0; i < 8; i++) {
+		st = ipc_ring_open(&c->ring, name, flags & ~IPC_O_CREATE, mode,
+		                   capacity);
+		if (st != -ENOENT)
+			return st;
+		st = ipc_ring_open(&c->ring, name, flags | IPC_O_EXCL, mode,
+		                   capacity);
+		if (st != -EEXIST) {
+			*created = st == 0;
+			return st;
+		}
+	}
+	return st;
+}
+
 ipc_status ipc__chan_ring_open(ipc_chan *c, const struct ipc_url *u,
                                const struct ipc__chan_cfg *cfg)
 {
 	unsigned int dir = cfg->flags & IPC_O_RDWR;
+	bool created;
 	size_t limit;
 	ipc_status st;
 
 	if (dir == 0)
 		dir = IPC_O_RDWR;
-	st = ipc_ring_open(
-	        &c->ring, u->addr,
+	st = ring_open_noting(
+	        c, u->addr,
 	        dir | (cfg->flags & (IPC_O_CREATE | IPC_O_EXCL | IPC_O_SHARED)),
-	        cfg->mode, cfg->capacity);
+	        cfg->mode, cfg->capacity, &created);
 	if (st == -EINVAL)
 		return ipc__detail(
 		        st,
@@ -100,6 +133,8 @@ ipc_status ipc__chan_ring_open(ipc_chan *c, const struct ipc_url *u,
 		        u->addr, cfg->max, limit);
 		(void)ipc_ring_close(c->ring);
 		c->ring = NULL;
+		if (created)
+			(void)ipc_ring_unlink(u->addr);
 		return st;
 	}
 	c->max = cfg->max ? cfg->max : limit;

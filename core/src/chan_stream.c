@@ -214,10 +214,43 @@ static ipc_status open_fd(ipc_chan *c, const struct ipc_url *u,
 	return 0;
 }
 
+/* Open the FIFO and say whether this call created it, as the ring does
+ * (chan_ring.c): a refused option must not leave a FIFO behind. */
+static ipc_status fifo_open_noting(ipc_chan *c, const char *path,
+                                   unsigned int flags, unsigned int mode,
+                                   ipc_deadline d, bool *created)
+{
+	ipc_status st = -ENOENT;
+	int i;
+
+	*created = false;
+	if (!(flags & IPC_O_CREATE) || (flags & IPC_O_EXCL)) {
+		st = ipc_fifo_open(&c->fifo, path, flags, mode, d);
+		*created = st == 0 && (flags & IPC_O_EXCL);
+		return st;
+	}
+	for (i = 0; i < 8; i++) {
+		st = ipc_fifo_open(&c->fifo, path, flags & ~IPC_O_CREATE, mode,
+		                   d);
+		/* Something that is not a FIFO: what creating says of it. */
+		if (st == -EINVAL)
+			return ipc_fifo_open(&c->fifo, path, flags, mode, d);
+		if (st != -ENOENT)
+			return st;
+		st = ipc_fifo_open(&c->fifo, path, flags | IPC_O_EXCL, mode, d);
+		if (st != -EEXIST) {
+			*created = st == 0;
+			return st;
+		}
+	}
+	return st;
+}
+
 static ipc_status open_fifo(ipc_chan *c, const struct ipc_url *u,
                             const struct ipc__chan_cfg *cfg, ipc_deadline d)
 {
 	unsigned int dir = cfg->flags & IPC_O_RDWR;
+	bool created;
 	ipc_status st;
 
 	if (dir == 0 || dir == IPC_O_RDWR)
@@ -225,10 +258,10 @@ static ipc_status open_fifo(ipc_chan *c, const struct ipc_url *u,
 		        -EINVAL,
 		        "fifo:%s: a FIFO channel is one direction: open it with IPC_O_READ or IPC_O_WRITE (\"r\" or \"w\")",
 		        u->addr);
-	st = ipc_fifo_open(&c->fifo, u->addr,
-	                   cfg->flags & (IPC_O_RDWR | IPC_O_CREATE |
-	                                 IPC_O_EXCL | IPC_O_SHARED),
-	                   cfg->mode, d);
+	st = fifo_open_noting(c, u->addr,
+	                      cfg->flags & (IPC_O_RDWR | IPC_O_CREATE |
+	                                    IPC_O_EXCL | IPC_O_SHARED),
+	                      cfg->mode, d, &created);
 	if (st == -EINVAL)
 		return ipc__detail(st,
 		                   "fifo:%s: not a FIFO, or a mode above 0777",
@@ -248,6 +281,8 @@ static ipc_status open_fifo(ipc_chan *c, const struct ipc_url *u,
 err:
 	(void)ipc_fifo_close(c->fifo);
 	c->fifo = NULL;
+	if (created)
+		(void)ipc_fifo_unlink(u->addr);
 	return st;
 }
 

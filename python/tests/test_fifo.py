@@ -288,8 +288,6 @@ def test_wrong_direction(fifo):
         w.recv(timeout=0)
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: ipc_chan_open() leaves "
-                   "the FIFO it created when capacity is refused")
 def test_refused_capacity_leaves_no_fifo(fifo_path):
     path = fifo_path()
     try:

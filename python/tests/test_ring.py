@@ -323,8 +323,6 @@ def test_bad_message_arguments(ring):
     assert ei.value.errno == errno.EOPNOTSUPP
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: ipc_chan_open() leaves "
-                   "the ring it created when max_message_size is refused")
 def test_refused_max_message_size_leaves_no_ring(unique_name):
     name = unique_name()
     with pytest.raises(ValueError):
