@@ -68,7 +68,10 @@ local function start(body)
   end)
   assert(ready:acquire(10), "the child did not start")
   ready:close()
-  os.execute("sleep 0.3") -- let it block
+  -- Let it block. Not a multiple of 50 ms: sliced waits (rings, the
+  -- poller) end a slice every 50 ms, and a stop/continue that lands as a
+  -- slice times out gives no EINTR (the kernel reports the timeout).
+  os.execute("sleep 0.325")
   return p
 end
 

@@ -162,6 +162,30 @@ bool lipc_interrupted(lua_State *L, ipc_status st)
 	return true;
 }
 
+/* 50 ms: the longest a Ctrl+C that lands on a slice boundary waits. */
+#define LIPC_SLICE_NS ((int64_t)50 * 1000000)
+
+ipc_deadline lipc_slice(ipc_deadline d)
+{
+	ipc_deadline now;
+
+	if (d == IPC_DEADLINE_NOW)
+		return d;
+	now = ipc_now();
+	return d - now > LIPC_SLICE_NS ? now + LIPC_SLICE_NS : d;
+}
+
+bool lipc_slice_expired(lua_State *L, ipc_status st, ipc_deadline slice,
+                        ipc_deadline d)
+{
+	if (st != -ETIMEDOUT || slice == d)
+		return false;
+	/* A Ctrl+C whose EINTR was lost to the timeout left its hook
+	 * pending: run it now (it raises). */
+	run_debug_hook(L);
+	return true;
+}
+
 /* ipc.set_interrupt_hook(fn | nil): fn() runs when a blocking call is
  * interrupted by a signal; it raises to abandon the call, or returns to
  * retry it with the same deadline. */

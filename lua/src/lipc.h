@@ -96,6 +96,24 @@ LIPC_HIDDEN ipc_deadline lipc_checkdeadline(lua_State *L, int idx);
  */
 LIPC_HIDDEN bool lipc_interrupted(lua_State *L, ipc_status st);
 
+/*
+ * Sliced waits. Where the core waits as a loop of timed sleeps (a ring's
+ * futex, a System V queue, the poller with rings registered), a signal
+ * that lands just as a sleep times out is missed: the kernel reports the
+ * timeout, the handler has run, and the core sleeps again. Such calls are
+ * made in slices: lipc_slice(d) is the deadline of the next one, and
+ * lipc_slice_expired() says whether the call must be made again (a slice,
+ * not @d, ran out), running a pending interrupt first (it may raise):
+ *
+ *	do {
+ *		s = lipc_slice(d);
+ *		st = ipc_x_recv(h, ..., s);
+ *	} while (lipc_interrupted(L, st) || lipc_slice_expired(L, st, s, d));
+ */
+LIPC_HIDDEN ipc_deadline lipc_slice(ipc_deadline d);
+LIPC_HIDDEN bool lipc_slice_expired(lua_State *L, ipc_status st,
+                                    ipc_deadline slice, ipc_deadline d);
+
 /* True when an interrupt is pending: lua.c's (or the host's) SIGINT handler
  * installed its count-1 hook. For waits that signals do not interrupt
  * (a robust mutex), checked between slices. */

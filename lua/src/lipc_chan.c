@@ -456,6 +456,15 @@ static bool check_meta(lua_State *L, int idx, struct ipc_chan_meta *m)
 	return true;
 }
 
+/* Kinds whose waits are the core's timed sleeps: waited on in slices
+ * (lipc_slice), so a Ctrl+C is never lost. */
+static bool sliced(const ipc_chan *c)
+{
+	int k = ipc_chan_kind(c);
+
+	return k == IPC_URL_RING || k == IPC_URL_SYSVMQ;
+}
+
 /* ch:send(data, timeout, {priority=, type=}) */
 static int ch_send(lua_State *L)
 {
@@ -464,14 +473,18 @@ static int ch_send(lua_State *L)
 	ipc_deadline d = lipc_checkdeadline(L, 3);
 	struct ipc_chan_meta m;
 	bool meta = check_meta(L, 4, &m);
+	ipc_deadline slice;
 	ipc_status st;
 
 	/* Look the handle up on every attempt: the interrupt hook runs Lua
 	 * code, which may have closed it. */
-	do
-		st = ipc_chan_send_meta(check_chan(L, 1), s, len,
-		                        meta ? &m : NULL, d);
-	while (lipc_interrupted(L, st));
+	do {
+		ipc_chan *c = check_chan(L, 1);
+
+		slice = sliced(c) ? lipc_slice(d) : d;
+		st = ipc_chan_send_meta(c, s, len, meta ? &m : NULL, slice);
+	} while (lipc_interrupted(L, st) ||
+	         lipc_slice_expired(L, st, slice, d));
 	return lipc_result(L, st, "send");
 }
 
@@ -484,9 +497,15 @@ static ipc_status recv_push(lua_State *L, ipc_deadline d,
 	size_t len;
 	ipc_status st;
 
-	do
-		st = ipc_chan_recv_borrow(check_chan(L, 1), &data, &len, m, d);
-	while (lipc_interrupted(L, st));
+	ipc_deadline slice;
+
+	do {
+		ipc_chan *c = check_chan(L, 1);
+
+		slice = sliced(c) ? lipc_slice(d) : d;
+		st = ipc_chan_recv_borrow(c, &data, &len, m, slice);
+	} while (lipc_interrupted(L, st) ||
+	         lipc_slice_expired(L, st, slice, d));
 	if (st == 0)
 		lua_pushlstring(L, (const char *)data, len);
 	return st;

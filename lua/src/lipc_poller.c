@@ -354,7 +354,7 @@ static void push_events(lua_State *L, unsigned int ev)
 static int l_poll(lua_State *L)
 {
 	poller_box *b = check_open(L);
-	ipc_deadline d = lipc_checkdeadline(L, 2);
+	ipc_deadline d = lipc_checkdeadline(L, 2), slice;
 	struct ipc_loop_event *evs;
 	size_t i, n = 0, max;
 	int bytag;
@@ -365,9 +365,12 @@ static int l_poll(lua_State *L)
 	if (max == 0)
 		max = 1;
 	evs = lua_newuserdatauv(L, max * sizeof(*evs), 0);
-	do
-		st = ipc_loop_wait(b->h, evs, max, &n, d);
-	while (lipc_interrupted(L, st));
+	/* The loop polls rings with timed sleeps: wait in slices. */
+	do {
+		slice = lipc_slice(d);
+		st = ipc_loop_wait(b->h, evs, max, &n, slice);
+	} while (lipc_interrupted(L, st) ||
+	         lipc_slice_expired(L, st, slice, d));
 	if (st < 0 && st != -ETIMEDOUT && st != -EAGAIN)
 		return lipc_fail(L, st, "poll");
 	lua_getiuservalue(L, 1, UV_BYTAG);
