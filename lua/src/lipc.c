@@ -76,6 +76,9 @@ int lipc_fail(lua_State *L, ipc_status st, const char *op)
 		lua_pushfstring(L, "%s: %s", op, ipc_strerror(st));
 	/* st is a value, not errno: nothing between can clobber it. */
 	lua_pushinteger(L, st < 0 ? -st : st);
+	/* Reported once: a later failure that records nothing must not
+	 * repeat it (constructors and lipc_checkopen also clear it). */
+	ipc_detail_clear();
 	return 3;
 }
 

@@ -80,6 +80,7 @@ static int l_mutex(lua_State *L)
 	b = lua_newuserdatauv(L, sizeof(*b), 0);
 	b->h = NULL;
 	b->owner_died = false;
+	ipc_detail_clear(); /* what lipc_fail reports must be this call's */
 	luaL_setmetatable(L, LIPC_MUTEX);
 	do
 		st = ipc_mutex_open(&m, name, flags, mode, d);
