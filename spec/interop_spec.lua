@@ -293,10 +293,9 @@ ch.close()
 
   -- Stream kinds: Lua listens, Python connects, in both directions. The
   -- receiver reads to the end of the stream, except on unixpacket, where
-  -- the sender waits for the receiver's "ack" before it closes: the core
-  -- reads an empty record as the end of the stream whenever the peer has
-  -- shut down by then, even with records queued after it (reported as a
-  -- core bug), so the close must not overtake the reader.
+  -- the sender also waits for the receiver's "ack" before it closes: the
+  -- test then does not depend on how an empty record and a close that
+  -- overtakes the reader are told apart (docs/channels.md).
   local STREAMS = {
     {"unix", function() return "unix:" .. H.path("sock") end},
     {"unix @abstract", function() return "unix:" .. abstract() end},
