@@ -57,8 +57,14 @@ H.quote = shell_quote
 
 function H.tmpdir()
   if not tmpdir then
-    tmpdir = (os.getenv("TMPDIR") or "/tmp") .. "/ipc-test-" .. next_id() .. "-lua"
-    assert(os.execute("mkdir -m 700 " .. shell_quote(tmpdir)))
+    -- busted reloads this helper for each spec file of one run (the
+    -- counter starts again): take the next name that is free.
+    for _ = 1, 100 do
+      tmpdir = (os.getenv("TMPDIR") or "/tmp") .. "/ipc-test-" .. next_id() .. "-lua"
+      if os.execute("mkdir -m 700 " .. shell_quote(tmpdir) .. " 2>/dev/null") then break end
+      tmpdir = nil
+    end
+    assert(tmpdir, "no temporary directory")
     -- removed when the spec file's Lua state closes
     setmetatable(H, {__gc = function() os.execute("rm -rf " .. shell_quote(tmpdir)) end})
   end

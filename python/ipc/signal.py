@@ -34,9 +34,7 @@ CODE_QUEUE = _core.IPC_SIG_CODE_QUEUE
 CODE_TKILL = _core.IPC_SIG_CODE_TKILL
 
 
-class SignalInfo(NamedTuple):
-    """One received signal."""
-
+class _SignalFields(NamedTuple):
     signo: int
     """The signal number."""
     name: str
@@ -47,9 +45,26 @@ class SignalInfo(NamedTuple):
     """The sender's real uid."""
     value: int
     """The payload of send_signal(..., value=); 0 without one."""
-    code: int = 0
-    """CODE_USER (kill), CODE_QUEUE (sigqueue), CODE_TKILL, or a kernel
-    si_code (> 0)."""
+
+
+class SignalInfo(_SignalFields):
+    """One received signal: the tuple (signo, name, pid, uid, value) that
+    DESIGN.md fixes, so ``signo, name, pid, uid, value = info`` works, plus
+    ``code`` as an attribute outside the tuple: CODE_USER (kill),
+    CODE_QUEUE (sigqueue), CODE_TKILL, or a kernel si_code (> 0)."""
+
+    code: int
+
+    def __new__(cls, signo: int, name: str, pid: int, uid: int, value: int,
+                code: int = 0) -> "SignalInfo":
+        self = super().__new__(cls, signo, name, pid, uid, value)
+        self.code = code
+        return self
+
+    def __repr__(self) -> str:
+        return (f"SignalInfo(signo={self.signo}, name={self.name!r}, "
+                f"pid={self.pid}, uid={self.uid}, value={self.value}, "
+                f"code={self.code})")
 
 
 def signal_name(signo: int) -> str:
