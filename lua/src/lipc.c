@@ -90,31 +90,34 @@ int lipc_result(lua_State *L, ipc_status st, const char *op)
 	return 1;
 }
 
-static ipc_deadline deadline_of(lua_State *L, int idx, const char *what)
+/* @what names the value in errors; @argn > 0 names argument #argn
+ * instead (formatted only on the error path: this runs on every call). */
+static ipc_deadline deadline_of(lua_State *L, int idx, const char *what,
+                                int argn)
 {
 	lua_Number s;
 
 	if (lua_isnoneornil(L, idx))
 		return IPC_DEADLINE_NEVER;
-	if (!lua_isnumber(L, idx))
+	if (lua_type(L, idx) == LUA_TNUMBER) {
+		s = lua_tonumber(L, idx);
+		if (!isnan(s) && s >= 0)
+			return isinf(s) ? IPC_DEADLINE_NEVER
+			                : ipc_deadline_from_seconds((double)s);
+	}
+	if (argn > 0)
+		what = lua_pushfstring(L, "argument #%d (timeout)", argn);
+	if (lua_type(L, idx) != LUA_TNUMBER)
 		luaL_error(L,
 		           "bad %s (number of seconds or nil expected, got %s)",
 		           what, luaL_typename(L, idx));
-	s = lua_tonumber(L, idx);
-	if (isnan(s) || s < 0)
-		luaL_error(L, "bad %s (must be >= 0 seconds, or nil for never)",
-		           what);
-	if (isinf(s))
-		return IPC_DEADLINE_NEVER;
-	return ipc_deadline_from_seconds((double)s);
+	luaL_error(L, "bad %s (must be >= 0 seconds, or nil for never)", what);
+	return IPC_DEADLINE_NEVER;
 }
 
 ipc_deadline lipc_checkdeadline(lua_State *L, int idx)
 {
-	char what[32];
-
-	snprintf(what, sizeof(what), "argument #%d (timeout)", idx);
-	return deadline_of(L, idx, what);
+	return deadline_of(L, idx, NULL, idx);
 }
 
 /* lua.c's SIGINT handler (and the host's) asks for an interrupt by
@@ -328,7 +331,7 @@ ipc_deadline lipc_optdeadline(lua_State *L, int idx)
 	ipc_deadline d;
 
 	getopt_field(L, idx, "timeout");
-	d = deadline_of(L, -1, "option 'timeout'");
+	d = deadline_of(L, -1, "option 'timeout'", 0);
 	lua_pop(L, 1);
 	return d;
 }
