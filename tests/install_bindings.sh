@@ -3,7 +3,8 @@
 # that sees only the installed copy:
 #   1. cmake --install: the Python package in the interpreter's
 #      site-packages under the prefix, the Lua module at lib/lua/5.4/ipc.so
-#      (exporting luaopen_ipc alone, not linked to liblua);
+#      (exporting luaopen_ipc alone, not linked to liblua), the ipc host at
+#      bin/ipc with its pure-Lua parts;
 #   2. pip install --no-build-isolation (from a copy of the source tree) and
 #      pip wheel;
 #   3. luarocks make with the rockspec, into a private tree.
@@ -60,6 +61,16 @@ if objdump -p "$mod" | grep NEEDED | grep -q liblua; then
 fi
 (cd "$work" && LUA_CPATH="$(dirname "$mod")/?.so" LUA_PATH="$prefix/share/lua/5.4/?.lua;$prefix/share/lua/5.4/?/init.lua" \
     "$lua" -e "$lua_check")
+
+# The host: bin/ipc runs a script with the module preloaded and finds its
+# pure-Lua parts under the prefix (ipc check needs them).
+[ -x "$prefix/bin/ipc" ] || { echo "no bin/ipc under $prefix" >&2; exit 1; }
+[ -f "$prefix/include/ipc/host.h" ] || { echo "no include/ipc/host.h" >&2; exit 1; }
+(cd "$work" && env -u IPC_HOST_LUA_PATH "$prefix/bin/ipc" -e "$lua_check")
+cat >"$work/ok.lua" <<'CFG'
+return { stages = { a = { cmd = {"true"} } }, links = {} }
+CFG
+(cd "$work" && env -u IPC_HOST_LUA_PATH "$prefix/bin/ipc" check "$work/ok.lua")
 
 # 2. pip, from a copy of the tree (the build writes into its source)
 copy="$work/src"
