@@ -10,8 +10,9 @@
 #      consumers, the Python package, the Lua module, pip and LuaRocks);
 #   3. ThreadSanitizer: the tests whose cases share memory between threads
 #      (ring, poller);
-#   4. clang + libFuzzer: every fuzz target replays its corpus and fuzzes
-#      for IPC_FUZZ_SECONDS (20) more.
+#   4. clang + libFuzzer: every fuzz target (frame decoder, ring image, URL
+#      parser, the host's config loader and validator) replays its corpus
+#      and fuzzes for IPC_FUZZ_SECONDS (20) more.
 # Usage: scripts/test.sh [BUILD_ROOT]   (default: ./build)
 set -eu
 
@@ -57,6 +58,6 @@ run_build plain "" -DIPC_VALGRIND=ON -DPython3_EXECUTABLE=/usr/bin/python3
 # shellcheck disable=SC2086
 run_build tsan "-R ^core\.(ring|loop)$" -DIPC_SANITIZE=thread \
     -DIPC_EXAMPLES=OFF -DIPC_BENCH=OFF $nobind
-# shellcheck disable=SC2086
+# The fuzz build has the Lua module on for the host's config target.
 run_build fuzz "-L fuzz" -DCMAKE_C_COMPILER=clang -DIPC_FUZZ=ON \
-    -DIPC_EXAMPLES=OFF -DIPC_BENCH=OFF $nobind
+    -DIPC_EXAMPLES=OFF -DIPC_BENCH=OFF -DIPC_PYTHON=OFF

@@ -1,0 +1,2 @@
+local f = load("\27Lua", "x", "b")
+return { stages = { a = { cmd = tostring(f) } } }

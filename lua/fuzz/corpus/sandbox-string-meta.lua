@@ -1,0 +1,2 @@
+local m = getmetatable("")
+return { stages = { a = { cmd = ("x"):upper() } }, name = tostring(m) }

@@ -1,0 +1,4 @@
+return {
+  name = "a b",
+  stages = { a = { cmd = "x" } },
+}

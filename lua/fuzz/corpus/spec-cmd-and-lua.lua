@@ -1,0 +1,9 @@
+return {
+  stages = {
+    a = { env = {} },
+    b = { cmd = "x",
+      lua = "x.lua" },
+  },
+  links = {
+  },
+}

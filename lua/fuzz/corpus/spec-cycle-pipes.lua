@@ -1,0 +1,10 @@
+return {
+  stages = {
+    a = { cmd = {"true"} },
+    b = { cmd = {"true"} },
+  },
+  links = {
+    { "a.stdout", "b.stdin" },
+    { "b.stdout", "a.stdin" },
+  },
+}

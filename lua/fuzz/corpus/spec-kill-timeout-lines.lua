@@ -1,0 +1,10 @@
+return {
+  stages = {
+    a = {
+      cmd = {"true"},
+      kill_timeout = -1,
+    },
+  },
+  links = {
+  },
+}

@@ -1,0 +1,4 @@
+return {
+  stages = { a = { cmd = "x" } },
+  links = { x = 1 },
+}

@@ -1,0 +1,1 @@
+return { stages = { a = { cmd = "echo hi" } } }

@@ -1,0 +1,9 @@
+return {
+  stages = {
+    ["9x"] = { cmd = "x" },
+    ["a.b"] = { cmd = "x" },
+    ["sssssssssssssssssssssssssssssssss"] = { cmd = "x" },
+  },
+  links = {
+  },
+}

@@ -1,0 +1,8 @@
+return {
+  stages = {
+    a = { cmd = "x",
+      restrat = "always" },
+  },
+  links = {
+  },
+}

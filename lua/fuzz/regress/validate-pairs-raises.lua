@@ -1,0 +1,1 @@
+return setmetatable({stages={a={cmd="x"}}}, {__pairs = function() error("boom") end})

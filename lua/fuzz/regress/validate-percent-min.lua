@@ -1,0 +1,1 @@
+return { stages = { a = { cmd = "x" } }, links = { { "a.stdout", "b.%d" } } }

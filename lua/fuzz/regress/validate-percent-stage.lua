@@ -1,0 +1,1 @@
+return { stages = { ["a%d"] = { cmd = "x" } } }
