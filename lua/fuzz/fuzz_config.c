@@ -65,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define VALIDATE_MAX_MEM    ((int64_t)512 << 20)
 /* What a state may keep between inputs beyond its size after the first
  * (caches, interned strings, the GC's pace). */
-#define STATE_SLACK ((int64_t)4 << 20)
+#define STATE_SLACK  ((int64_t)4 << 20)
 #define FZ_BLOCK_MAX ((size_t)64 << 20)
 
 #define FZ_CHECK(c, ...)                                                       \
@@ -117,9 +117,9 @@ static bool insn_hit;
 static uintptr_t prev_edge;
 
 static const char *const scripts[] = {
-        "filter.lua", "sink.py",  "produce.lua", "collect.lua",
-        "work.py",    "gen.sh",   "count.lua",   "x.lua",
-        "a.lua",      "w.py",     "sub/w.py",    NULL,
+        "filter.lua", "sink.py", "produce.lua", "collect.lua",
+        "work.py",    "gen.sh",  "count.lua",   "x.lua",
+        "a.lua",      "w.py",    "sub/w.py",    NULL,
 };
 
 static void cleanup(void)
@@ -339,8 +339,7 @@ static void check_string_meta(lua_State *L)
 	int top = lua_gettop(L);
 
 	lua_pushliteral(L, "");
-	FZ_CHECK(lua_getmetatable(L, -1), "strings lost their metatable%s",
-	         "");
+	FZ_CHECK(lua_getmetatable(L, -1), "strings lost their metatable%s", "");
 	lua_getfield(L, -1, "__index");
 	lua_getglobal(L, "string");
 	FZ_CHECK(lua_rawequal(L, -1, -2),
