@@ -66,7 +66,14 @@ fi
 # pure-Lua parts under the prefix (ipc check needs them).
 [ -x "$prefix/bin/ipc" ] || { echo "no bin/ipc under $prefix" >&2; exit 1; }
 [ -f "$prefix/include/ipc/host.h" ] || { echo "no include/ipc/host.h" >&2; exit 1; }
-(cd "$work" && env -u IPC_HOST_LUA_PATH "$prefix/bin/ipc" -e "$lua_check")
+host_check='
+local ipc = require "ipc"
+local r, w = ipc.pipe()
+assert(w:send("installed")); assert(r:recv(5) == "installed")
+r:close(); w:close()
+print("ipc host: module " .. ipc.version .. " preloaded")
+'
+(cd "$work" && env -u IPC_HOST_LUA_PATH "$prefix/bin/ipc" -e "$host_check")
 cat >"$work/ok.lua" <<'CFG'
 return { stages = { a = { cmd = {"true"} } }, links = {} }
 CFG
