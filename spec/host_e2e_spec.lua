@@ -264,6 +264,25 @@ return {
     assert.equal("<one>\n<two>\n<>\n<three>\n", out)
   end)
 
+  it("leaves no orphan of a stage running (the host is their subreaper)", function()
+    local dir = mkdir()
+    -- the stage leaves a background job behind, in its own session so
+    -- that no process-group kill reaches it: only adoption does
+    local config = write(dir .. "/orphan.lua", string.format([[
+return {
+  stages = {
+    a = { cmd = "setsid sleep 60 </dev/null >/dev/null 2>&1 & echo $! > %s/pid; sleep 0.3" },
+  },
+}
+]], dir))
+    local code = ipc_run({"run", "--quiet", config})
+    assert.equal(0, code)
+    local pid = tonumber(slurp(dir .. "/pid"))
+    assert.is_number(pid)
+    assert.is_true(wait_for(function() return not alive(pid) end, 5),
+                   "the orphan " .. pid .. " outlived the host")
+  end)
+
   it("exits with a failing stage's status and names it", function()
     local dir = mkdir()
     local config = write(dir .. "/fail.lua", [[

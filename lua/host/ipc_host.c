@@ -40,6 +40,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <lauxlib.h>
@@ -638,8 +641,72 @@ static int native_getcwd(lua_State *L)
 	return 3;
 }
 
+/* subreaper(): orphans of the stages (a daemonised grandchild, the
+ * background job of a shell stage) become the host's children rather
+ * than init's, so the host can reap them and end them with the run. */
+static int native_subreaper(lua_State *L)
+{
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) {
+		luaL_pushfail(L);
+		lua_pushfstring(L, "prctl: %s", strerror(errno));
+		return 2;
+	}
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+/* children() -> {pid, ...}: our children now, read from every thread's
+ * /proc children list (what adoption as a subreaper adds shows there). */
+static int native_children(lua_State *L)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	lua_Integer n = 0;
+
+	lua_newtable(L);
+	if (d == NULL)
+		return 1;
+	while ((e = readdir(d)) != NULL) {
+		char path[64];
+		FILE *f;
+		long pid;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%.20s/children",
+		         e->d_name);
+		f = fopen(path, "re");
+		if (f == NULL)
+			continue;
+		while (fscanf(f, "%ld", &pid) == 1) {
+			lua_pushinteger(L, (lua_Integer)pid);
+			lua_rawseti(L, -2, ++n);
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return 1;
+}
+
+/* reap(pid) -> true when @pid had ended and is now reaped; never waits. */
+static int native_reap(lua_State *L)
+{
+	lua_Integer pid = luaL_checkinteger(L, 1);
+	pid_t r;
+
+	luaL_argcheck(L, pid > 0, 1, "a pid");
+	do
+		r = waitpid((pid_t)pid, NULL, WNOHANG);
+	while (r < 0 && errno == EINTR);
+	lua_pushboolean(L, r == (pid_t)pid);
+	return 1;
+}
+
 static const luaL_Reg native_funcs[] = {
         {"load_config", native_load_config},
+        {"subreaper", native_subreaper},
+        {"children", native_children},
+        {"reap", native_reap},
         {"pid", native_pid},
         {"exe", native_exe},
         {"getcwd", native_getcwd},

@@ -1220,6 +1220,10 @@ function Host:loop()
       if hub_len(hub) > 0 then self:hub_flush(hub) end
     end
     if self.status then self.status:update(self:snapshot()) end
+    if self.native and now >= (self.next_reap or 0) then
+      self.next_reap = now + 0.5
+      self:reap_orphans(false)
+    end
     if self.stopping then
       for _, name in ipairs(self.order) do
         for _, inst in ipairs(self.stages[name].instances) do
@@ -1250,6 +1254,7 @@ function Host:cleanup()
       end
     end
   end
+  pcall(self.reap_orphans, self, true)
   for _, ch in ipairs(self.chans) do pcall(ch.close, ch) end
   for log in pairs(self.logs) do pcall(log.ch.close, log.ch) end
   if self.sigs then pcall(self.sigs.close, self.sigs) end
@@ -1307,8 +1312,54 @@ end
 
 ---------------------------------------------------------------- run
 
+-- Orphans. Run by the ipc binary, the host is the child subreaper of its
+-- stages: what a stage leaves running (a shell's background job, a
+-- daemonised grandchild) is adopted by the host instead of init. Ended
+-- orphans are reaped as the loop goes (no zombie stays), and those still
+-- running when the run ends are killed and reaped with it: no process of
+-- the pipeline outlives the host. (Run from plain lua5.4, without the
+-- host's native module, there is no subreaper.)
+function Host:managed_pids()
+  local set = {}
+  for _, name in ipairs(self.order) do
+    for _, inst in ipairs(self.stages[name].instances) do
+      if inst.proc then
+        local ok, pid = pcall(inst.proc.pid, inst.proc)
+        if ok and pid then set[pid] = true end
+      end
+    end
+  end
+  return set
+end
+
+function Host:reap_orphans(kill)
+  local native = self.native
+  if not (native and native.children) then return end
+  local managed = self:managed_pids()
+  local orphans = {}
+  for _, pid in ipairs(native.children()) do
+    if not managed[pid] and not native.reap(pid) then orphans[#orphans + 1] = pid end
+  end
+  if not kill then return end
+  for _, pid in ipairs(orphans) do pcall(ipc.send_signal, pid, "KILL") end
+  local deadline = ipc.now() + 2
+  while #orphans > 0 and ipc.now() < deadline do
+    local left = {}
+    for _, pid in ipairs(orphans) do
+      if not native.reap(pid) then left[#left + 1] = pid end
+    end
+    orphans = left
+    if #orphans > 0 then os.execute("sleep 0.01") end
+  end
+end
+
 function Host:main()
   local plan = self.plan
+  local has_native, native = pcall(require, "ipc.host.native")
+  if has_native and native.subreaper then
+    self.native = native
+    native.subreaper()
+  end
   if not self.opts.no_gc then pcall(names.gc) end
   self.base_env = our_env()
   self.poller = assert(ipc.poller())
