@@ -4,7 +4,7 @@
 IPC_BLOCKING(ipc_proc_wait)
 %ignore ipc_proc_spawn;
 %ignore ipc_proc_opts;
-%ignore ipc_proc_returncode; /* the Python layer reads the status tuple */
+%ignore ipc_proc_returncode; /* proc_wait returns it (typemaps.i) */
 %ignore ipc_proc_status;
 %{
 /* A NULL-terminated array of the strings of a sequence (None: NULL). */

@@ -150,4 +150,39 @@ function H.fds()
   return list
 end
 
+-- Every object an ipc host with this pid may have made and left, read
+-- from the machine itself (/dev/shm, /dev/mqueue, /proc/sysvipc, its
+-- directory), not through the host's own listing: the host specs' leak
+-- check.
+function H.host_leftovers(pid)
+  local names = require "ipc.host.names"
+  local found = {}
+  for _, dir in ipairs({"/dev/shm", "/dev/mqueue"}) do
+    local p = io.popen("ls -A " .. dir .. " 2>/dev/null")
+    for n in p:lines() do
+      if n:find("ipc-host-" .. pid .. "-", 1, true) then found[#found + 1] = dir .. "/" .. n end
+    end
+    p:close()
+  end
+  for _, kind in ipairs({"msg", "shm", "sem"}) do
+    local f = io.open("/proc/sysvipc/" .. kind)
+    if f then
+      f:read("l")
+      for line in f:lines() do
+        local key = math.tointeger(tonumber(line:match("^%s*(%-?%d+)"))) & 0xffffffff
+        for i = 0, names.SYSV_MAX_INDEX do
+          if key == names.sysv_key(pid, i) then found[#found + 1] = kind .. " " .. key end
+        end
+      end
+      f:close()
+    end
+  end
+  local d = io.open(names.dir(pid))
+  if d then
+    d:close()
+    found[#found + 1] = names.dir(pid)
+  end
+  return found
+end
+
 return H

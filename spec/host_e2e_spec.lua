@@ -69,32 +69,7 @@ local function ipc_run(args)
   return p:wait(60), out, err, pid
 end
 
--- Every object the host with this pid may have made, still there.
-local function leftovers(pid)
-  local found = {}
-  for _, dir in ipairs({"/dev/shm", "/dev/mqueue"}) do
-    local p = io.popen("ls -A " .. dir .. " 2>/dev/null")
-    for n in p:lines() do
-      if n:find("ipc-host-" .. pid .. "-", 1, true) then found[#found + 1] = dir .. "/" .. n end
-    end
-    p:close()
-  end
-  for _, kind in ipairs({"msg", "shm", "sem"}) do
-    local f = io.open("/proc/sysvipc/" .. kind)
-    if f then
-      f:read("l")
-      for line in f:lines() do
-        local key = math.tointeger(tonumber(line:match("^%s*(%-?%d+)"))) & 0xffffffff
-        for i = 0, names.SYSV_MAX_INDEX do
-          if key == names.sysv_key(pid, i) then found[#found + 1] = kind .. " " .. key end
-        end
-      end
-      f:close()
-    end
-  end
-  if io.open(names.dir(pid)) then found[#found + 1] = names.dir(pid) end
-  return found
-end
+local leftovers = H.host_leftovers
 
 -- s as a Lua pattern that matches itself
 local function lit(s) return (s:gsub("%W", "%%%0")) end

@@ -54,30 +54,7 @@ local function cmd(name, argv, extra)
   return s
 end
 
--- Every host object of a pid, from the machine itself.
-local function leftovers(pid)
-  local found = {}
-  for _, dir in ipairs({"/dev/shm", "/dev/mqueue"}) do
-    local p = io.popen("ls -A " .. dir .. " 2>/dev/null")
-    for n in p:lines() do
-      if n:find("ipc-host-" .. pid .. "-", 1, true) then found[#found + 1] = dir .. "/" .. n end
-    end
-    p:close()
-  end
-  for _, kind in ipairs({"msg", "shm", "sem"}) do
-    local f = io.open("/proc/sysvipc/" .. kind)
-    f:read("l")
-    for line in f:lines() do
-      local key = math.tointeger(tonumber(line:match("^%s*(%-?%d+)"))) & 0xffffffff
-      for i = 0, names.SYSV_MAX_INDEX do
-        if key == names.sysv_key(pid, i) then found[#found + 1] = kind .. " " .. key end
-      end
-    end
-    f:close()
-  end
-  if io.open(names.dir(pid)) then found[#found + 1] = names.dir(pid) end
-  return found
-end
+local leftovers = H.host_leftovers
 
 local function alive(pid)
   return ipc.send_signal(pid, 0) == true

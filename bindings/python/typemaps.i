@@ -473,15 +473,15 @@ IPC_IN_INTS(signos, n)
 	        (int)$1->value, (int)$1->code));
 }
 
-/* -> (exited, code, signo, core) */
+/* -> the return code (ipc_proc_returncode) */
 %typemap(in, numinputs=0) struct ipc_proc_status *st (struct ipc_proc_status tmp) {
 	memset(&tmp, 0, sizeof(tmp));
 	$1 = &tmp;
 }
 %typemap(argout) struct ipc_proc_status *st {
-	$result = ipc_py_append($result, Py_BuildValue("(OiiO)",
-	        $1->exited ? Py_True : Py_False, $1->code, $1->signo,
-	        $1->core ? Py_True : Py_False));
+	/* the return code as the core defines it (negative: the signal) */
+	$result = ipc_py_append($result,
+	        PyLong_FromLong(ipc_proc_returncode($1)));
 }
 
 /* -> dict of the counters */

@@ -654,6 +654,31 @@ int ipc_chan_kind(const ipc_chan *c)
 	return c != NULL ? c->kind : 0;
 }
 
+ipc_status ipc__open_noting(ipc_status (*open)(void *arg, unsigned int flags),
+                            void *arg, unsigned int flags, bool *created)
+{
+	ipc_status st = -ENOENT;
+	int i;
+
+	*created = false;
+	if (!(flags & IPC_O_CREATE) || (flags & IPC_O_EXCL)) {
+		st = open(arg, flags);
+		*created = st == 0 && (flags & IPC_O_EXCL);
+		return st;
+	}
+	for (i = 0; i < 8; i++) {
+		st = open(arg, flags & ~IPC_O_CREATE);
+		if (st != -ENOENT)
+			return st;
+		st = open(arg, flags | IPC_O_EXCL);
+		if (st != -EEXIST) {
+			*created = st == 0;
+			return st;
+		}
+	}
+	return st;
+}
+
 struct ipc_ring *ipc_chan_ring(const ipc_chan *c)
 {
 	return c != NULL && c->kind == IPC_URL_RING ? c->ring : NULL;

@@ -99,6 +99,16 @@ void ipc__chan_free(ipc_chan *c);
 /* The URL of a channel as text, from a parsed URL (canonical form). */
 ipc_status ipc__chan_set_url(ipc_chan *c, const struct ipc_url *u);
 
+/*
+ * Open a named object through @open(@arg, flags) and say whether this call
+ * created it, so that a channel refusing an option afterwards removes only
+ * what it made. With IPC_O_CREATE but not IPC_O_EXCL it opens first, then
+ * creates exclusively when the object is missing (again if someone else
+ * created it in between); with IPC_O_EXCL the object is ours when it opens.
+ */
+ipc_status ipc__open_noting(ipc_status (*open)(void *arg, unsigned int flags),
+                            void *arg, unsigned int flags, bool *created);
+
 /* Family constructors: fill @c (kind and URL set) or return an error
  * leaving nothing of their own behind. */
 ipc_status ipc__chan_stream_open(ipc_chan *c, const struct ipc_url *u,

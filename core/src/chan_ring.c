@@ -71,52 +71,36 @@ static const struct ipc__chan_ops ring_ops = {
         .close = ring_close,
 };
 
-/* Open the ring and say whether this call created it: a channel that then
- * refuses an option must not leave behind a ring nobody asked for. With
- * create but not exclusive, open first, and create exclusively only when
- * it is missing (again if someone else created it in between). */
-static ipc_status ring_open_noting(ipc_chan *c, const char *name,
-                                   unsigned int flags, unsigned int mode,
-                                   size_t capacity, bool *created)
-{
-	ipc_status st = -ENOENT;
-	int i;
+/* What ipc__open_noting() opens: the ring of a channel. */
+struct ring_open {
+	ipc_chan *c;
+	const char *name;
+	unsigned int mode;
+	size_t capacity;
+};
 
-	*created = false;
-	if (!(flags & IPC_O_CREATE) || (flags & IPC_O_EXCL)) {
-		st = ipc_ring_open(&c->ring, name, flags, mode, capacity);
-		*created = st == 0 && (flags & IPC_O_EXCL);
-		return st;
-	}
-	for (i = 0; i < 8; i++) {
-		st = ipc_ring_open(&c->ring, name, flags & ~IPC_O_CREATE, mode,
-		                   capacity);
-		if (st != -ENOENT)
-			return st;
-		st = ipc_ring_open(&c->ring, name, flags | IPC_O_EXCL, mode,
-		                   capacity);
-		if (st != -EEXIST) {
-			*created = st == 0;
-			return st;
-		}
-	}
-	return st;
+static ipc_status ring_open_flags(void *arg, unsigned int flags)
+{
+	struct ring_open *o = arg;
+
+	return ipc_ring_open(&o->c->ring, o->name, flags, o->mode, o->capacity);
 }
 
 ipc_status ipc__chan_ring_open(ipc_chan *c, const struct ipc_url *u,
                                const struct ipc__chan_cfg *cfg)
 {
 	unsigned int dir = cfg->flags & IPC_O_RDWR;
+	struct ring_open o = {c, u->addr, cfg->mode, cfg->capacity};
 	bool created;
 	size_t limit;
 	ipc_status st;
 
 	if (dir == 0)
 		dir = IPC_O_RDWR;
-	st = ring_open_noting(
-	        c, u->addr,
+	st = ipc__open_noting(
+	        ring_open_flags, &o,
 	        dir | (cfg->flags & (IPC_O_CREATE | IPC_O_EXCL | IPC_O_SHARED)),
-	        cfg->mode, cfg->capacity, &created);
+	        &created);
 	if (st == -EINVAL)
 		return ipc__detail(
 		        st,

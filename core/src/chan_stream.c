@@ -214,35 +214,27 @@ static ipc_status open_fd(ipc_chan *c, const struct ipc_url *u,
 	return 0;
 }
 
-/* Open the FIFO and say whether this call created it, as the ring does
- * (chan_ring.c): a refused option must not leave a FIFO behind. */
-static ipc_status fifo_open_noting(ipc_chan *c, const char *path,
-                                   unsigned int flags, unsigned int mode,
-                                   ipc_deadline d, bool *created)
-{
-	ipc_status st = -ENOENT;
-	int i;
+/* What ipc__open_noting() opens: the FIFO of a channel. @asked: the flags
+ * the caller gave. */
+struct fifo_open {
+	ipc_chan *c;
+	const char *path;
+	unsigned int mode;
+	unsigned int asked;
+	ipc_deadline d;
+};
 
-	*created = false;
-	if (!(flags & IPC_O_CREATE) || (flags & IPC_O_EXCL)) {
-		st = ipc_fifo_open(&c->fifo, path, flags, mode, d);
-		*created = st == 0 && (flags & IPC_O_EXCL);
-		return st;
-	}
-	for (i = 0; i < 8; i++) {
-		st = ipc_fifo_open(&c->fifo, path, flags & ~IPC_O_CREATE, mode,
-		                   d);
-		/* Something that is not a FIFO: what creating says of it. */
-		if (st == -EINVAL)
-			return ipc_fifo_open(&c->fifo, path, flags, mode, d);
-		if (st != -ENOENT)
-			return st;
-		st = ipc_fifo_open(&c->fifo, path, flags | IPC_O_EXCL, mode, d);
-		if (st != -EEXIST) {
-			*created = st == 0;
-			return st;
-		}
-	}
+static ipc_status fifo_open_flags(void *arg, unsigned int flags)
+{
+	struct fifo_open *o = arg;
+	ipc_status st =
+	        ipc_fifo_open(&o->c->fifo, o->path, flags, o->mode, o->d);
+
+	/* Something that is not a FIFO: what creating says of it. */
+	if (st == -EINVAL && !(flags & IPC_O_CREATE) &&
+	    (o->asked & IPC_O_CREATE))
+		st = ipc_fifo_open(&o->c->fifo, o->path, o->asked, o->mode,
+		                   o->d);
 	return st;
 }
 
@@ -250,6 +242,7 @@ static ipc_status open_fifo(ipc_chan *c, const struct ipc_url *u,
                             const struct ipc__chan_cfg *cfg, ipc_deadline d)
 {
 	unsigned int dir = cfg->flags & IPC_O_RDWR;
+	struct fifo_open o = {c, u->addr, cfg->mode, 0, d};
 	bool created;
 	ipc_status st;
 
@@ -258,10 +251,9 @@ static ipc_status open_fifo(ipc_chan *c, const struct ipc_url *u,
 		        -EINVAL,
 		        "fifo:%s: a FIFO channel is one direction: open it with IPC_O_READ or IPC_O_WRITE (\"r\" or \"w\")",
 		        u->addr);
-	st = fifo_open_noting(c, u->addr,
-	                      cfg->flags & (IPC_O_RDWR | IPC_O_CREATE |
-	                                    IPC_O_EXCL | IPC_O_SHARED),
-	                      cfg->mode, d, &created);
+	o.asked = cfg->flags &
+	          (IPC_O_RDWR | IPC_O_CREATE | IPC_O_EXCL | IPC_O_SHARED);
+	st = ipc__open_noting(fifo_open_flags, &o, o.asked, &created);
 	if (st == -EINVAL)
 		return ipc__detail(st,
 		                   "fifo:%s: not a FIFO, or a mode above 0777",

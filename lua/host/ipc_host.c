@@ -724,6 +724,39 @@ static int luaopen_native(lua_State *L)
 /* ------------------------------------------------------------------ */
 /* The state. */
 
+/* Whether the executable at @exe is the one in the build tree (which then
+ * takes its pure-Lua parts and Python package from the source and build
+ * trees rather than from an install). */
+static bool in_build_tree(const char *exe)
+{
+#ifdef IPC_HOST_BUILD_DIR
+	char build[PATH_MAX];
+	size_t n;
+
+	return realpath(IPC_HOST_BUILD_DIR, build) != NULL &&
+	       (n = strlen(build), strncmp(exe, build, n) == 0) &&
+	       exe[n] == '/';
+#else
+	(void)exe;
+	return false;
+#endif
+}
+
+/* <prefix>/bin/ipc -> <prefix>, in place; false for a path too short. */
+static bool exe_to_prefix(char *exe)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		char *slash = strrchr(exe, '/');
+
+		if (slash == NULL)
+			return false;
+		*slash = '\0';
+	}
+	return true;
+}
+
 /* package.path = [IPC_HOST_LUA_PATH | the source tree, for executables in
  * the build tree]; <prefix>/share/lua/5.4; the default. */
 static void set_path(lua_State *L)
@@ -741,39 +774,21 @@ static void set_path(lua_State *L)
 		luaL_addstring(&b, env);
 		luaL_addchar(&b, ';');
 	}
-#if defined(IPC_HOST_BUILD_DIR) && defined(IPC_HOST_SOURCE_LUA_DIR)
-	else if (have_exe) {
-		char build[PATH_MAX];
-		size_t n;
-
-		if (realpath(IPC_HOST_BUILD_DIR, build) != NULL &&
-		    (n = strlen(build), strncmp(exe, build, n) == 0) &&
-		    exe[n] == '/') {
-			luaL_addstring(&b, IPC_HOST_SOURCE_LUA_DIR
-			               "/?.lua;" IPC_HOST_SOURCE_LUA_DIR
-			               "/?/init.lua;");
-		}
+#ifdef IPC_HOST_SOURCE_LUA_DIR
+	else if (have_exe && in_build_tree(exe)) {
+		luaL_addstring(&b, IPC_HOST_SOURCE_LUA_DIR
+		               "/?.lua;" IPC_HOST_SOURCE_LUA_DIR
+		               "/?/init.lua;");
 	}
 #endif
 	if (IPC_HOST_SHAREDIR[0] == '/') {
 		luaL_addstring(&b, IPC_HOST_SHAREDIR "/?.lua;" IPC_HOST_SHAREDIR
 		                                     "/?/init.lua;");
-	} else if (have_exe) {
-		/* <prefix>/bin/ipc -> <prefix> */
-		char *slash = strrchr(exe, '/');
-
-		if (slash != NULL) {
-			*slash = '\0';
-			slash = strrchr(exe, '/');
-		}
-		if (slash != NULL) {
-			*slash = '\0';
-			luaL_addstring(&b, exe);
-			luaL_addstring(&b, "/" IPC_HOST_SHAREDIR "/?.lua;");
-			luaL_addstring(&b, exe);
-			luaL_addstring(&b,
-			               "/" IPC_HOST_SHAREDIR "/?/init.lua;");
-		}
+	} else if (have_exe && exe_to_prefix(exe)) {
+		luaL_addstring(&b, exe);
+		luaL_addstring(&b, "/" IPC_HOST_SHAREDIR "/?.lua;");
+		luaL_addstring(&b, exe);
+		luaL_addstring(&b, "/" IPC_HOST_SHAREDIR "/?/init.lua;");
 	}
 	lua_getfield(L, pkg, "path");
 	luaL_addvalue(&b);
@@ -789,31 +804,20 @@ static void set_path(lua_State *L)
 static void set_python_env(void)
 {
 #ifdef IPC_HOST_PYTHON_EXE
-	char exe[PATH_MAX], build[PATH_MAX], path[PATH_MAX * 2];
-	size_t n;
+	char exe[PATH_MAX], path[PATH_MAX * 2];
 
 	if (IPC_HOST_PYTHON_EXE[0] != '\0')
 		setenv("IPC_HOST_PYTHON", IPC_HOST_PYTHON_EXE, 0);
 	if (getenv("IPC_HOST_PYTHONPATH") != NULL ||
 	    !self_exe(exe, sizeof(exe)))
 		return;
-	if (realpath(IPC_HOST_BUILD_DIR, build) != NULL &&
-	    (n = strlen(build), strncmp(exe, build, n) == 0) && exe[n] == '/') {
-		snprintf(path, sizeof(path), "%s/python", build);
-	} else {
-		/* <prefix>/bin/ipc -> <prefix>/<site dir> */
-		char *slash = strrchr(exe, '/');
-
-		if (slash == NULL)
-			return;
-		*slash = '\0';
-		slash = strrchr(exe, '/');
-		if (slash == NULL)
-			return;
-		*slash = '\0';
+	if (in_build_tree(exe))
+		snprintf(path, sizeof(path), "%s/python", IPC_HOST_BUILD_DIR);
+	else if (exe_to_prefix(exe))
 		snprintf(path, sizeof(path), "%s/%s", exe,
 		         IPC_HOST_PYTHON_SITEDIR);
-	}
+	else
+		return;
 	setenv("IPC_HOST_PYTHONPATH", path, 0);
 #endif
 }

@@ -414,11 +414,6 @@ int32_t lipc_checkkey(lua_State *L, int idx)
 	}
 }
 
-void lipc_pushbytes(lua_State *L, const void *p, size_t n)
-{
-	lua_pushlstring(L, (const char *)p, n);
-}
-
 int lipc_tofd(lua_State *L, int idx)
 {
 	int fd = -1;
@@ -483,6 +478,22 @@ static int l_unlink(lua_State *L)
 	return lipc_result(L, ipc_unlink_url(url), "unlink");
 }
 
+/* ipc.parse_size("4MiB") -> 4194304: the size grammar of URLs and options
+ * (ipc_parse_size), for Lua code that reads sizes itself (host configs). */
+static int l_parse_size(lua_State *L)
+{
+	const char *text = luaL_checkstring(L, 1);
+	uint64_t v;
+	ipc_status st = ipc_parse_size(text, &v);
+
+	if (st == 0 && v > (uint64_t)LUA_MAXINTEGER)
+		st = -ERANGE;
+	if (st < 0)
+		return lipc_fail(L, st, "parse_size");
+	lua_pushinteger(L, (lua_Integer)v);
+	return 1;
+}
+
 static int l_now(lua_State *L)
 {
 	lua_pushnumber(L, (lua_Number)ipc_now() / 1e9);
@@ -495,6 +506,7 @@ static const luaL_Reg base_funcs[] = {
         {"getpid", l_getpid},
         {"unlink", l_unlink},
         {"now", l_now},
+        {"parse_size", l_parse_size},
         {"set_interrupt_hook", l_set_interrupt_hook},
         {NULL, NULL}};
 

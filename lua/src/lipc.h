@@ -153,11 +153,6 @@ LIPC_HIDDEN int lipc_checksignal(lua_State *L, int idx);
 /* A System V key: an integer, "0x1234", "1234", or {path, proj}. */
 LIPC_HIDDEN int32_t lipc_checkkey(lua_State *L, int idx);
 
-/* Push received bytes as a string without an extra copy where the caller
- * fills a luaL_Buffer (see lipc_chan.c); this is the copy-once helper for
- * borrowed memory. */
-LIPC_HIDDEN void lipc_pushbytes(lua_State *L, const void *p, size_t n);
-
 /* Openers of the parts, called by luaopen_ipc in this order. */
 LIPC_HIDDEN void lipc_open_errno(lua_State *L);
 LIPC_HIDDEN void lipc_open_chan(lua_State *L);   /* pipe, fifo, open,

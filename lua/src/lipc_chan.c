@@ -83,11 +83,7 @@ static void adopt(lua_State *L, lipc_box *b, ipc_chan *c)
 
 void lipc_pushchan(lua_State *L, ipc_chan *c)
 {
-	lipc_box *b = lipc_newbox(L, CHAN_T, 1);
-
-	lua_pushstring(L, ipc_chan_url(c));
-	lua_setiuservalue(L, -2, 1);
-	b->h = c;
+	adopt(L, lipc_newbox(L, CHAN_T, 1), c);
 }
 
 ipc_chan *lipc_tochan(lua_State *L, int idx)

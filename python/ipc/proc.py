@@ -196,13 +196,11 @@ class Process(Handle):
         if self._returncode is not None:
             return self._returncode
         try:
-            exited, code, signo, _core_dumped = _core.proc_wait(
-                self._handle(), timeout)
+            self._returncode = _core.proc_wait(self._handle(), timeout)
         except BlockingIOError:
             raise TimeoutError(errno.ETIMEDOUT,
                                f"process {self.pid} is still running") \
                 from None
-        self._returncode = code if exited else -signo
         return self._returncode
 
     def poll(self) -> Optional[int]:

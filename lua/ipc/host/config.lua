@@ -59,9 +59,8 @@
 --   Anywhere else it is an error (it would mean nothing).
 -- * capacity: a size (integer bytes, or ipc's size grammar: decimal digits
 --   without leading zeros, then nothing, K, KiB, M, MiB, G, GiB; K = 1024,
---   the grammar of ipc_parse_size() in core/src/url.c, which the module
---   does not expose to Lua), only for pipe, fifo and ring (as the URL
---   option); max_messages an integer >= 1, mq only; max_message_size a
+--   parsed by the core: ipc.parse_size), only for pipe, fifo and ring (as
+--   the URL option); max_messages an integer >= 1, mq only; max_message_size a
 --   size >= 1, not for a raw-to-raw stream.
 -- * sharing ports: the same (stage, port) as the source of several links
 --   spreads its messages over them round robin, or copies each to all
@@ -92,6 +91,8 @@
 --       framing = "lines"|"raw"|"frames"|nil, capacity = bytes|nil,
 --       max_messages =, max_message_size =, fanout = "broadcast"|nil,
 --       id = i, name = "a.out-b.in", line = N }, ... } in config order }
+local ipc = require "ipc"
+
 local config = {}
 
 local KINDS = {"cmd", "lua", "python"}
@@ -160,12 +161,9 @@ local function finite(v)
   return type(v) == "number" and v == v and v ~= math.huge and v ~= -math.huge
 end
 
-local SIZE_SHIFT = {K = 10, KiB = 10, M = 20, MiB = 20, G = 30, GiB = 30}
-
---- Parse a size as ipc_parse_size() does: decimal digits without leading
--- zeros, then nothing or K, KiB, M, MiB, G, GiB. Lua integers are signed
--- 64-bit, so the result must also fit math.maxinteger (the C grammar
--- allows up to 2^64-1; no channel takes such a size anyway).
+--- Parse a size: an integer, or a string in ipc's size grammar (decimal
+-- digits without leading zeros, then nothing or K, KiB, M, MiB, G, GiB),
+-- which the core parses (ipc.parse_size) as it parses URL options.
 -- @return bytes, or nil and why
 function config.parse_size(v)
   if math.type(v) == "integer" then
@@ -178,22 +176,10 @@ function config.parse_size(v)
     return nil, "must be a non-negative integer"
   end
   if type(v) ~= "string" then return nil, "size expected, got " .. type(v) end
-  local digits, suffix = v:match("^(%d+)(.*)$")
-  local bad = "not a size: decimal digits without leading zeros, then nothing or K, KiB, M, MiB, G, GiB"
-  if not digits or (#digits > 1 and digits:sub(1, 1) == "0") then return nil, bad end
-  local shift = 0
-  if suffix ~= "" then
-    shift = SIZE_SHIFT[suffix]
-    if not shift then return nil, bad end
-  end
-  local n = 0
-  for i = 1, #digits do
-    local d = digits:byte(i) - 48
-    if n > (math.maxinteger - d) // 10 then return nil, "size does not fit 63 bits" end
-    n = n * 10 + d
-  end
-  if n > (math.maxinteger >> shift) then return nil, "size does not fit 63 bits" end
-  return n << shift
+  local n, _, errno = ipc.parse_size(v)
+  if n then return n end
+  if errno == ipc.errno.ERANGE then return nil, "size does not fit 63 bits" end
+  return nil, "not a size: decimal digits without leading zeros, then nothing or K, KiB, M, MiB, G, GiB"
 end
 
 local function dirname(path)
