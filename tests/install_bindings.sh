@@ -79,6 +79,38 @@ return { stages = { a = { cmd = {"true"} } }, links = {} }
 CFG
 (cd "$work" && env -u IPC_HOST_LUA_PATH "$prefix/bin/ipc" check "$work/ok.lua")
 
+# The embeddable host: libipc_host.so exports ipc_host_* alone, and a
+# program built against it with pkg-config, outside the prefix, runs a
+# pipeline whose `lua` stage needs the prefix's bin/ipc.
+hostlib=$(find "$prefix" -name 'libipc_host.so.*.*' | head -n 1)
+[ -n "$hostlib" ] || { echo "no libipc_host.so under $prefix" >&2; exit 1; }
+bad=$(nm -D --defined-only "$hostlib" | awk '$2 ~ /[TDBR]/ { print $3 }' |
+      grep -v '^ipc_host_' || true)
+[ -z "$bad" ] || { echo "libipc_host.so exports:" $bad >&2; exit 1; }
+cat >"$work/gen.lua" <<'LUA'
+for i = 1, 3 do io.write("line ", i, "\n") end
+LUA
+cat >"$work/embed.lua" <<CFG
+return {
+  stages = {
+    gen = { lua = "$work/gen.lua" },
+    out = { cmd = {"sh", "-c", "cat > '$work/embed.out'"} },
+  },
+  links = { { "gen.stdout", "out.stdin" } },
+}
+CFG
+hostlibdir=$(dirname "$hostlib")
+# shellcheck disable=SC2046 # the flags are meant to split
+PKG_CONFIG_PATH="$hostlibdir/pkgconfig" \
+    cc -std=c11 -Wall -Wextra -Werror "$src/tests/install/embed_consumer.c" \
+    $(PKG_CONFIG_PATH="$hostlibdir/pkgconfig" pkg-config --cflags --libs ipc-host) \
+    -o "$work/embed_consumer"
+(cd "$work" && env -u IPC_HOST_LUA_PATH -u IPC_HOST_BIN \
+    LD_LIBRARY_PATH="$hostlibdir" "$work/embed_consumer" "$work/embed.lua")
+printf 'line 1\nline 2\nline 3\n' | cmp - "$work/embed.out" ||
+    { echo "the embedded pipeline wrote something else" >&2; exit 1; }
+echo "ipc host: libipc_host.so embedded from outside the prefix ok"
+
 # 2. pip, from a copy of the tree (the build writes into its source)
 copy="$work/src"
 mkdir -p "$copy"

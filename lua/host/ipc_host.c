@@ -20,8 +20,11 @@
  *         only; load() takes text only, setmetatable refuses __gc), at
  *         most 64 MiB of memory and 10^8 VM instructions.
  *     native.pid() -> the host's pid
- *     native.exe() -> the host executable's path (/proc/self/exe), or nil;
- *         run a `lua` stage as {native.exe(), script, args...}
+ *     native.exe() -> the `ipc` executable, or nil: the build tree's
+ *         bin/ipc, or <prefix>/bin/ipc next to where this code is
+ *         installed (the executable itself, or libipc_host.so's lib/),
+ *         else /proc/self/exe; run a `lua` stage as
+ *         {native.exe(), script, args...}
  *     native.getcwd() -> the current directory | nil, msg, errno
  *     native.version -> "ipc 0.1.0 (Lua 5.4.x)"
  *
@@ -41,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <dlfcn.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -66,6 +70,9 @@ int luaopen_ipc(lua_State *L);
  * compile outside the project's build). */
 #ifndef IPC_HOST_SHAREDIR
 #define IPC_HOST_SHAREDIR "share/lua/5.4"
+#endif
+#ifndef IPC_HOST_BINDIR
+#define IPC_HOST_BINDIR "bin"
 #endif
 
 struct ipc_host {
@@ -616,14 +623,54 @@ static bool self_exe(char *buf, size_t size)
 	return true;
 }
 
+static bool in_build_tree(const char *exe);
+static bool exe_to_prefix(char *exe);
+
+/* The file this code was loaded from, resolved: the executable when the
+ * host is linked in statically, libipc_host.so when it is shared. The
+ * install prefix is two levels above either (bin/ipc, lib/libipc_host.so),
+ * which /proc/self/exe alone cannot tell for a program that embeds the
+ * shared library from elsewhere. */
+static bool self_object(char *buf, size_t size)
+{
+	char resolved[PATH_MAX];
+	Dl_info info;
+
+	if (dladdr((void *)ipc_host_new, &info) == 0 ||
+	    info.dli_fname == NULL || info.dli_fname[0] != '/' ||
+	    realpath(info.dli_fname, resolved) == NULL)
+		return self_exe(buf, size); /* the main program's entry */
+	if (strlen(resolved) >= size)
+		return false;
+	strcpy(buf, resolved);
+	return true;
+}
+
 static int native_exe(lua_State *L)
 {
-	char buf[PATH_MAX];
+	char buf[PATH_MAX], bin[PATH_MAX + 64];
 
-	if (self_exe(buf, sizeof(buf)))
-		lua_pushstring(L, buf);
-	else
+	if (self_object(buf, sizeof(buf))) {
+		if (in_build_tree(buf)) {
+#ifdef IPC_HOST_BUILD_DIR
+			snprintf(bin, sizeof(bin), "%s/bin/ipc",
+			         IPC_HOST_BUILD_DIR);
+			if (access(bin, X_OK) == 0)
+				goto found;
+#endif
+		} else if (exe_to_prefix(buf)) {
+			snprintf(bin, sizeof(bin), "%s/" IPC_HOST_BINDIR "/ipc",
+			         buf);
+			if (access(bin, X_OK) == 0)
+				goto found;
+		}
+	}
+	if (!self_exe(bin, sizeof(bin))) {
 		luaL_pushfail(L);
+		return 1;
+	}
+found:
+	lua_pushstring(L, bin);
 	return 1;
 }
 
@@ -764,7 +811,7 @@ static void set_path(lua_State *L)
 	const char *env = getenv("IPC_HOST_LUA_PATH");
 	char exe[PATH_MAX];
 	luaL_Buffer b;
-	bool have_exe = self_exe(exe, sizeof(exe));
+	bool have_exe = self_object(exe, sizeof(exe));
 	int pkg;
 
 	lua_getglobal(L, LUA_LOADLIBNAME); /* below the buffer's slot */
@@ -809,7 +856,7 @@ static void set_python_env(void)
 	if (IPC_HOST_PYTHON_EXE[0] != '\0')
 		setenv("IPC_HOST_PYTHON", IPC_HOST_PYTHON_EXE, 0);
 	if (getenv("IPC_HOST_PYTHONPATH") != NULL ||
-	    !self_exe(exe, sizeof(exe)))
+	    !self_object(exe, sizeof(exe)))
 		return;
 	if (in_build_tree(exe))
 		snprintf(path, sizeof(path), "%s/python", IPC_HOST_BUILD_DIR);

@@ -143,6 +143,10 @@ end
 local function host_binary()
   local bin = os.getenv("IPC_HOST_BIN")
   if bin and bin ~= "" then return bin end
+  -- the `ipc` next to the host's code (an embedding program is not one)
+  local has_native, native = pcall(require, "ipc.host.native")
+  local own = has_native and native.exe and native.exe()
+  if own then return own end
   -- the binary running us, absolute (a stage's cwd may differ from ours)
   local f = io.popen("readlink -f /proc/" .. ipc.getpid() .. "/exe 2>/dev/null")
   local exe = f and f:read("l")
