@@ -454,6 +454,20 @@ describe("host config", function()
       errors(cfg(AB, "    { \"a.stdout\", \"b.stdin\" },\n    { \"a.out\", \"b.in\", via = \"fifo\" },\n    { \"b.stdout\", \"a.stdin\" },\n"), nil,
              "link 2 (a.out -> b.in): field 'via': fifo in a cycle (a -> b -> a)")
     end)
+    it("refuse ready stages that wait on each other in a loop (readiness cycle)", function()
+      local RR = "    a = { cmd = \"x\",\n      ready = true },\n    b = { cmd = \"x\", ready = true },\n"
+      errors(cfg(RR, "    { \"a.out\", \"b.in\", via = \"mq\" },\n    { \"b.out\", \"a.in\", via = \"ring\" },\n"), nil,
+             "pipeline.lua:4: stage \"a\": field 'ready': readiness cycle a -> b -> a")
+      -- three ready stages; the loop is reported once, from its first stage
+      errors(cfg(RR .. "    c = { cmd = \"x\", ready = true },\n",
+                 "    { \"a.stdout\", \"c.stdin\" },\n    { \"c.stdout\", \"b.stdin\" },\n    { \"b.stdout\", \"a.stdin\" },\n"), nil,
+             "stage \"a\": field 'ready': readiness cycle a -> c -> b -> a")
+      -- a stage that is not ready breaks the loop: it starts at once
+      assert(validate(cfg("    a = { cmd = \"x\", ready = true },\n    b = { cmd = \"x\" },\n",
+                          "    { \"a.out\", \"b.in\", via = \"mq\" },\n    { \"b.out\", \"a.in\", via = \"mq\" },\n")))
+      -- a ready stage feeding itself waits on no one
+      assert(validate(cfg("    a = { cmd = \"x\", ready = true },\n", "    { \"a.out\", \"a.in\", via = \"mq\" },\n")))
+    end)
   end)
 
   describe("graph", function()
@@ -523,6 +537,29 @@ digraph "wordfreq" {
       assert.truthy(lines[1]:find(path .. ":3: stage \"a\": field 'replicas'", 1, true), err)
       assert.truthy(lines[2]:find(path .. ":4: stage \"b\": field 'lua': script \"missing.lua\" not found", 1, true), err)
       assert.truthy(lines[3]:find(path .. ":7: link 1 (a.stdout -> b.in): field 'framing': required", 1, true), err)
+    end)
+
+    run("rejects a readiness cycle at `ipc check` and `ipc run`, starting nothing", function()
+      local path, dir = write_config(cfg([[
+    a = { cmd = "touch started-a", ready = true },
+    b = { cmd = "touch started-b", ready = true },
+]], "    { \"a.out\", \"b.in\", via = \"mq\" },\n    { \"b.out\", \"a.in\", via = \"mq\" },\n"))
+      for _, cmd in ipairs({"check", "run"}) do
+        local code, out, err = ipc(cmd, path)
+        assert.are.equal(2, code, err)
+        assert.are.equal("", out)
+        assert.are.equal(path .. ":3: stage \"a\": field 'ready': readiness cycle a -> b -> a: each of these ready stages starts only after the one before it is ready, so none would ever start; set ready = false on one of them\n", err)
+      end
+      assert.is_nil(io.open(dir .. "/started-a"))
+    end)
+
+    run("prints a NUL byte in a config's error message as \\0", function()
+      local path = write_config("error(\"bad\\0byte\")\n")
+      local code, out, err = ipc("check", path)
+      assert.are.equal(2, code)
+      assert.are.equal("", out)
+      assert.is_nil(err:find("\0", 1, true), err)
+      assert.are.equal(path .. ":1: bad\\0byte\n", err)
     end)
 
     run("reports a config that does not load, with its line", function()

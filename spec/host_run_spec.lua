@@ -159,6 +159,96 @@ describe("host run", function()
     end)
   end
 
+  it("counts a ring link the host does not pump from the ring itself (10^4 messages)", function()
+    local producer = write(H.path("prod.lua"), [[
+      local ipc = require "ipc"
+      local ch = assert(ipc.endpoint("out", 5))
+      for i = 1, 10000 do assert(ch:send(string.format("%05d", i), 10)) end
+    ]])
+    local consumer = write(H.path("cons.lua"), [[
+      local ipc = require "ipc"
+      local ch = assert(ipc.endpoint("in", 5))
+      repeat local m = assert(ch:recv(10)) until m == ""
+    ]])
+    local stats = H.path("stats.json")
+    local plan = {name = "ringcount", stages = {
+      {name = "c", kind = "lua", script = consumer},
+      {name = "p", kind = "lua", script = producer},
+    }, links = {link("p", "out", "c", "in", {via = "ring"})}}
+    assert.equal(0, run.run(plan, lua_opts({stats_json = stats})))
+    local json = slurp(stats)
+    -- the ring's msgs_in/bytes_in, less the host's end marker
+    assert.truthy(json:find('"bytes":50000,"counted":true,"depth":0,"from":"p.out","messages":10000,"pumped":false,"to":"c.in","via":"ring"', 1, true), json)
+    assert.same({}, leftovers(ipc.getpid()))
+  end)
+
+  for _, via in ipairs({"mq", "sysvmq"}) do
+    it("reports the depth of an unpumped " .. via .. " link, live and in the stats", function()
+      local producer = write(H.path("prod.lua"), [[
+        local ipc = require "ipc"
+        local ch = assert(ipc.endpoint("out", 5))
+        for i = 1, 3 do assert(ch:send("m" .. i, 10)) end
+        local p = ipc.poller(); p:poll(0.8); p:close()
+      ]])
+      -- the consumer reads nothing: 3 messages and the end marker stay
+      local consumer = write(H.path("cons.lua"), "assert(require('ipc').endpoint('in', 5))\n")
+      local stats = H.path("stats.json")
+      local said = {}
+      local plan = {name = "depth", stages = {
+        {name = "c", kind = "lua", script = consumer},
+        {name = "p", kind = "lua", script = producer},
+      }, links = {link("p", "out", "c", "in", {via = via})}}
+      assert.equal(0, run.run(plan, lua_opts({stats_json = stats, quiet = false, status = true,
+                                              stderr = function(x) said[#said + 1] = x end})))
+      local text = table.concat(said)
+      -- no message count (the kernel keeps none), the depth from the queue
+      assert.truthy(text:find("p.out -> c.in [" .. via .. "]  - msgs  -  -/s  depth 3", 1, true), text)
+      local json = slurp(stats)
+      assert.truthy(json:find('"counted":false,"depth":4,"from":"p.out","messages":0,"pumped":false', 1, true), json)
+      assert.same({}, leftovers(ipc.getpid()))
+    end)
+  end
+
+  for _, via in ipairs({"mq", "sysvmq"}) do
+    it("cuts a raw chunk longer than the " .. via .. "'s message size into pieces, losing nothing", function()
+      local out = H.path("out")
+      local stats = H.path("stats.json")
+      -- 20000 bytes, written at once: chunks far longer than 100 bytes
+      local data = {}
+      for i = 1, 2000 do data[i] = string.format("%09d\n", i) end
+      data = table.concat(data)
+      local input = write(H.path("in"), data)
+      local plan = {name = "pieces", stages = {
+        cmd("a", {"cat", input}),
+        cmd("b", {"sh", "-c", "cat > " .. H.quote(out)}),
+      }, links = {link("a", "stdout", "b", "stdin", {via = via, framing = "raw",
+                                                   max_message_size = 100})}}
+      assert.equal(0, run.run(plan, {quiet = true, stats_json = stats}))
+      assert.equal(#data, #(slurp(out) or ""))
+      assert.equal(data, slurp(out))
+      -- at least 200 pieces went through the queue, none over 100 bytes
+      local n = math.tointeger(tonumber(slurp(stats):match('"messages":(%d+)')))
+      assert.is_true(n >= 200, slurp(stats))
+      assert.same({}, leftovers(ipc.getpid()))
+    end)
+  end
+
+  it("drops a line longer than the queue takes, says so, and goes on to the end", function()
+    local out = H.path("out")
+    local said = {}
+    local long = string.rep("x", 150)
+    local plan = {name = "long", stages = {
+      cmd("a", {"printf", "one\n" .. long .. "\ntwo\n"}),
+      cmd("b", {"sh", "-c", "cat > " .. H.quote(out)}),
+    }, links = {link("a", "stdout", "b", "stdin", {via = "mq", framing = "lines",
+                                                 max_message_size = 100})}}
+    assert.equal(0, run.run(plan, {quiet = true, stderr = function(x) said[#said + 1] = x end}))
+    assert.equal("one\ntwo\n", slurp(out))
+    assert.truthy(table.concat(said):find("ipc: link into b.stdin: a message of 151 bytes is longer than the mq takes: dropped", 1, true),
+                  table.concat(said))
+    assert.same({}, leftovers(ipc.getpid()))
+  end)
+
   it("exits with the status of the first failed stage and names it", function()
     local said = {}
     local plan = {name = "fail", stages = {
@@ -377,13 +467,13 @@ open(sys.argv[1], "w").write(",".join(sys.argv[2:]))
 
   it("prefixes a stage's stderr with its name (and replica index)", function()
     local said = {}
-    local out = H.path("out")
+    local out, out2 = H.path("out"), H.path("out2") -- two files: no truncation race
     local plan = {name = "log", stages = {
       cmd("talk", {"sh", "-c", "echo one >&2; printf 'two\\nthree' >&2; echo data"}),
       cmd("pool", {"sh", "-c", "echo hi from $IPC_REPLICA >&2"}, {replicas = 2}),
       cmd("sink", {"sh", "-c", "cat > " .. H.quote(out) .. "; echo done >&2"}),
       cmd("linked", {"sh", "-c", "echo to-link >&2"}),
-      cmd("catch", {"sh", "-c", "cat >> " .. H.quote(out)}),
+      cmd("catch", {"sh", "-c", "cat > " .. H.quote(out2)}),
     }, links = {link("talk", "stdout", "sink", "stdin"),
                 link("linked", "stderr", "catch", "stdin")}}
     assert.equal(0, run.run(plan, {quiet = true, stderr = function(s) said[#said + 1] = s end}))
@@ -393,8 +483,8 @@ open(sys.argv[1], "w").write(",".join(sys.argv[2:]))
     assert.truthy(text:find("[pool#2] hi from 2\n", 1, true))
     assert.truthy(text:find("[sink] done\n", 1, true))
     assert.falsy(text:find("to-link", 1, true)) -- a linked stderr is the link's
-    local got = slurp(out)
-    assert.truthy(got:find("data\n", 1, true) and got:find("to-link\n", 1, true))
+    assert.equal("data\n", slurp(out))
+    assert.equal("to-link\n", slurp(out2))
   end)
 
   it("starts a ready stage's consumers only after it signals on IPC_READY_FD", function()
@@ -636,6 +726,68 @@ open(sys.argv[1], "w").write(",".join(sys.argv[2:]))
     assert(live:kill("INT"))
     assert.equal(130, live:wait(10))
     assert.same({}, leftovers(lpid))
+  end)
+
+  it("treats a host as alive only when its pid and its start time match (pid reuse)", function()
+    -- objects forged for pid 1, which is alive but was never a host
+    local pid = 1
+    local ticks = assert(names.start_time(pid))
+    local dir = names.dir(pid)
+    local mq = names.for_link(pid, 1, "mq")
+    local fifo = names.for_link(pid, 2, "fifo")
+    local sysv = names.for_link(pid, 3, "sysvmq")
+    local function gone(url)
+      local ok = pcall(function() assert(ipc.open(url, "r", {timeout = 0})):close() end)
+      return not ok
+    end
+    local function forge(start)
+      assert(os.execute("mkdir -p -m 700 " .. H.quote(dir)))
+      write(dir .. "/start", pid .. " " .. start .. "\n")
+      names.record_sysv(pid, "sysvmq", math.tointeger(tonumber(sysv:match(":(.*)$"))))
+      assert(ipc.open(mq, "rw", {create = true})):close()
+      assert(ipc.open(sysv, "rw", {create = true})):close()
+      assert(ipc.fifo(fifo:sub(6), "r", {create = true, mode = 384})):close()
+    end
+    H.defer(function()
+      pcall(ipc.unlink, mq); pcall(ipc.unlink, sysv); pcall(ipc.unlink, fifo)
+      os.execute("rm -rf " .. H.quote(dir))
+    end)
+    local function state()
+      local seen = {}
+      for _, e in ipairs(names.ls()) do
+        if e.pid == pid then seen[e.url] = e.alive end
+      end
+      return seen
+    end
+    -- the start time recorded is pid 1's: alive, gc keeps everything
+    forge(ticks)
+    assert.same({[mq] = true, [sysv] = true, [fifo] = true}, state())
+    for _, e in ipairs(names.gc()) do assert.are_not.equal(pid, e.pid) end
+    assert.is_false(gone(mq) or gone(sysv))
+    assert.is_true(io.open(dir .. "/start") ~= nil)
+    -- another start time: pid 1 is some other process now, the host is dead
+    write(dir .. "/start", pid .. " " .. (ticks + 1) .. "\n")
+    assert.same({[mq] = false, [sysv] = false, [fifo] = false}, state())
+    names.gc()
+    assert.is_true(gone(mq) and gone(sysv))
+    assert.is_nil(io.open(dir))
+    -- and a new host's start-up gc does the same
+    forge(ticks + 1)
+    assert.equal(0, run.run({name = "g", stages = {cmd("a", {"true"})}, links = {}}, {quiet = true}))
+    assert.is_true(gone(mq) and gone(sysv))
+    assert.is_nil(io.open(dir))
+  end)
+
+  it("records the host's start time in its directory while it runs", function()
+    local seen = H.path("seen")
+    local pid = ipc.getpid()
+    local plan = {name = "rec", stages = {
+      cmd("a", {"sh", "-c", "cat " .. H.quote(names.dir(pid) .. "/start") .. " > " .. H.quote(seen)}),
+      cmd("b", {"cat"}),
+    }, links = {link("a", "stdout", "b", "stdin", {via = "fifo"})}}
+    assert.equal(0, run.run(plan, {quiet = true}))
+    assert.equal(pid .. " " .. names.start_time(pid) .. "\n", slurp(seen))
+    assert.same({}, leftovers(pid))
   end)
 
   it("names.for_link carries the host pid", function()

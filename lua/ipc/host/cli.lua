@@ -8,7 +8,8 @@
 -- that failed, 2 a usage error or an invalid config. cli.is_command(word)
 -- says whether a word is one of these commands (anything else is a script
 -- for the C side to run). Messages go to standard error as "ipc: ...",
--- config errors as "path:line: ..." one per line.
+-- config errors as "path:line: ..." one per line (a NUL byte in a message
+-- printed as \0: cli.printable).
 --
 -- `ipc run` hands ipc.host.run.run(plan, opts) these options:
 --   quiet      --quiet: no live status line, no summary;
@@ -94,11 +95,18 @@ function cli.stderr_is_tty()
   return os.execute("test -t 2") == true
 end
 
+-- A message as it may be printed: a NUL byte (an error() message of a
+-- config may hold one) is written \0, so the line shows it and stays
+-- one line of text.
+function cli.printable(s)
+  return (tostring(s):gsub("\0", "\\0"))
+end
+
 local function load_plan(path)
   local config = require "ipc.host.config"
   local plan, errs = config.load(path)
   if not plan then
-    for _, e in ipairs(errs) do io.stderr:write(e, "\n") end
+    for _, e in ipairs(errs) do io.stderr:write(cli.printable(e), "\n") end
     return nil
   end
   return plan
@@ -163,7 +171,7 @@ function commands.run(args)
                                    python_argv = (python and python ~= "") and {python} or nil})
   if math.type(code) == "integer" then return code end
   if code == true then return 0 end
-  eprintf("ipc: run: %s\n", tostring(err or "failed"))
+  eprintf("ipc: run: %s\n", cli.printable(err or "failed"))
   return 1
 end
 

@@ -78,6 +78,11 @@
 --   fifo, unix or tcp link is an error: opening a FIFO blocks until its
 --   peer opens it, and a socket needs its peer listening, so every stage
 --   of the loop may wait for the one before it.
+-- * readiness: a stage fed by a `ready` stage starts only when that stage
+--   is ready, so a loop of links between `ready` stages (a -> b -> a,
+--   each one ready) would never start: it is an error at the first of
+--   its stages, field 'ready', naming the loop ("readiness cycle a -> b
+--   -> a"). A ready stage linked to itself waits on no one.
 --
 -- The plan (what ipc.host.run and ipc.host.graph consume):
 --   plan = { name =, path = config path, dir = its directory,
@@ -821,6 +826,47 @@ function config.validate(tbl, path, text)
         err(link_line(link.id, "via"), "link %d (%s.%s -> %s.%s): field 'via': %s in a cycle (%s): opening a fifo or socket waits for its peer, so the loop can deadlock; use pipe, mq, sysvmq or ring",
             link.id, link.from.stage, link.from.port, link.to.stage, link.to.port, link.via,
             table.concat(names, " -> "))
+      end
+    end
+  end
+
+  -- readiness: a stage fed by a `ready` stage starts only once that stage
+  -- is ready (run.lua), so `ready` stages feeding each other in a loop
+  -- would each wait for the other forever. Every stage on such a loop is
+  -- `ready` (a stage waits only on ready producers); each loop is reported
+  -- once, at the first of its stages by name.
+  local waits = {}
+  for _, link in ipairs(links) do
+    local u, v = link.from.stage, link.to.stage
+    if u ~= v and by_name[u].ready and by_name[v].ready then
+      waits[u] = waits[u] or {}
+      waits[u][v] = true
+    end
+  end
+  local reported = {}
+  for _, st in ipairs(stages) do
+    local u = st.name
+    if waits[u] and not reported[u] then
+      -- breadth-first from u's successors back to u
+      local prev, queue, head, found = {}, {}, 1, false
+      for _, v in ipairs(sorted_keys(waits[u])) do
+        if prev[v] == nil then prev[v] = u queue[#queue + 1] = v end
+      end
+      while head <= #queue and not found do
+        local s = queue[head]
+        head = head + 1
+        if s == u then found = true break end
+        for _, t in ipairs(sorted_keys(waits[s] or {})) do
+          if prev[t] == nil then prev[t] = s queue[#queue + 1] = t end
+        end
+      end
+      if found or prev[u] ~= nil then
+        local loop, s = {u}, prev[u]
+        while s ~= u do table.insert(loop, 1, s) s = prev[s] end
+        table.insert(loop, 1, u)
+        for _, n in ipairs(loop) do reported[n] = true end
+        err(field_line(u, "ready"), "stage %s: field 'ready': readiness cycle %s: each of these ready stages starts only after the one before it is ready, so none would ever start; set ready = false on one of them",
+            show(u), table.concat(loop, " -> "))
       end
     end
   end

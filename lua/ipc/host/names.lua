@@ -17,6 +17,19 @@
 --       $TMPDIR/ipc-host-P/sysv (one "kind key" line each), and ls/gc treat
 --       a System V object as a host's only when that manifest lists it.
 --
+-- Liveness. A pid alone does not prove a host alive: the kernel reuses
+-- pids, and a dead host's pid may now be any other process. So before it
+-- creates any object a host writes its process start time (field 22 of
+-- /proc/P/stat, clock ticks since boot) to $TMPDIR/ipc-host-P/start ("P
+-- TICKS", written to a temporary name and renamed, so a reader never sees
+-- half of it). A host P is alive when P is alive AND, when that record
+-- exists and /proc/P/stat is readable, P's start time is the recorded
+-- one. Without a record (a host that has not written it yet, or a gc that
+-- does not see the host's TMPDIR), the pid alone decides: never removing a
+-- live host's objects comes first. POSIX and System V names cannot carry
+-- the start time (the System V key has no room for it), so the record is
+-- the directory's.
+--
 -- TMPDIR is read when the functions run ("/tmp" when unset): `ipc gc` must
 -- see the same TMPDIR as the host it cleans after to find its FIFOs,
 -- sockets and System V manifest (POSIX objects are found regardless).
@@ -83,6 +96,63 @@ function M.alive(pid)
   return ok == true or err == ipc.errno.EPERM
 end
 
+-- The start time of process pid (field 22 of /proc/pid/stat, in clock
+-- ticks since boot), or nil when it cannot be read. The command name
+-- (field 2) may hold spaces and parentheses: fields are counted after the
+-- last ')'.
+function M.start_time(pid)
+  local f = io.open("/proc/" .. tostring(pid) .. "/stat")
+  if not f then return nil end
+  local s = f:read("a")
+  f:close()
+  local rest = s and s:match("^.*%)%s+(.*)$")
+  if not rest then return nil end
+  local i = 2 -- rest starts at field 3
+  for field in rest:gmatch("%S+") do
+    i = i + 1
+    if i == 22 then return math.tointeger(tonumber(field)) end
+  end
+  return nil
+end
+
+-- Record the host's start time in its directory (which must exist),
+-- before it creates any object. Returns true (nothing is recorded when
+-- /proc/pid/stat cannot be read: the pid alone then decides), or nil and
+-- why the record could not be written.
+function M.record_host(pid)
+  local ticks = M.start_time(pid)
+  if not ticks then return true end
+  local path = M.dir(pid) .. "/start"
+  local f, err = io.open(path .. ".tmp", "w")
+  if not f then return nil, err end
+  f:write(pid, " ", ticks, "\n")
+  f:close()
+  local ok, rerr = os.rename(path .. ".tmp", path)
+  if not ok then os.remove(path .. ".tmp") return nil, rerr end
+  return true
+end
+
+-- The start time a host's directory records, or nil.
+function M.recorded_start(pid)
+  local f = io.open(M.dir(pid) .. "/start")
+  if not f then return nil end
+  local line = f:read("l")
+  f:close()
+  local p, ticks = (line or ""):match("^(%d+)%s+(%d+)$")
+  if not p or math.tointeger(tonumber(p)) ~= pid then return nil end
+  return math.tointeger(tonumber(ticks))
+end
+
+-- Whether host pid is alive: its pid is, and it is the same process that
+-- recorded its start time (see "Liveness" above).
+function M.host_alive(pid)
+  if not M.alive(pid) then return false end
+  local recorded = M.recorded_start(pid)
+  if recorded == nil then return true end
+  local now = M.start_time(pid)
+  return now == nil or now == recorded
+end
+
 -- The entries of a directory, or nil when it cannot be read.
 local function listdir(path)
   local okl, lfs = pcall(require, "lfs")
@@ -141,7 +211,7 @@ function M.ls()
   local function add(url, kind, pid)
     local e = {url = url, kind = kind}
     if pid then
-      if alive_cache[pid] == nil then alive_cache[pid] = M.alive(pid) end
+      if alive_cache[pid] == nil then alive_cache[pid] = M.host_alive(pid) end
       e.pid, e.alive = pid, alive_cache[pid]
     end
     out[#out + 1] = e
@@ -217,8 +287,9 @@ function M.ls()
   return out, notes
 end
 
--- Remove every object of a dead host (never a live host's), and the dead
--- hosts' directories. Returns the list of entries removed (as ls gives
+-- Remove every object of a dead host (never a live host's; "dead" as
+-- host_alive says, so a recycled pid does not keep a dead host's objects),
+-- and the dead hosts' directories. Returns the list of entries removed (as ls gives
 -- them).
 function M.gc()
   local removed = {}
@@ -232,9 +303,11 @@ function M.gc()
   for _, n in ipairs(listdir(M.tmpdir()) or {}) do
     local pid = n:match("^ipc%-host%-(%d+)$")
     pid = pid and math.tointeger(tonumber(pid))
-    if pid and not M.alive(pid) then
+    if pid and not M.host_alive(pid) then
       local dir = M.dir(pid)
       os.remove(dir .. "/sysv")
+      os.remove(dir .. "/start.tmp")
+      os.remove(dir .. "/start")
       os.remove(dir)
     end
   end

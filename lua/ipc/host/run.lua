@@ -35,7 +35,9 @@
 -- message endpoint, or a raw port meets a queue kind, the host pumps, in
 -- its own poll loop (no extra process): it reads the raw pipe and sends
 -- each line ("lines"; the message keeps its "\n", so it is never empty),
--- each chunk read ("raw"), or each frame ("frames") as one message; the
+-- each chunk read ("raw"; into a queue, a chunk longer than the queue's
+-- message size goes in pieces of at most that size, in order), or each
+-- frame ("frames") as one message; the
 -- other way it writes each message raw, adding "\n" to a line that lacks
 -- one for "lines", or as a frame for "frames". framing = nil means
 -- "frames" (the bytes on the pipe already are frames: a pipe or FIFO is
@@ -69,7 +71,7 @@
 -- that consumes one of its outputs (a link from it) starts only when every
 -- replica of every ready stage it consumes from has signalled; other
 -- stages start at once. When a ready stage has not signalled within
--- stage.ready_timeout seconds (default 30) of its first start, the run
+-- stage.ready_timeout seconds (default 10) of its first start, the run
 -- fails: every stage is stopped as for SIGTERM, stages still waiting never
 -- start, and the host says "ipc: stage 'x' not ready after N s" and
 -- exits 1. A restart gives a new descriptor; only the first signal counts.
@@ -92,10 +94,11 @@
 --
 -- Status. With opts.status (the CLI sets it when stderr is a terminal and
 -- not --quiet), status.lua redraws, at most 4 times a second, one line per
--- stage (state, pids, restarts) and per link (messages, bytes and rate
--- counted by the host's pumps; "-" for a direct pipe; queue depth: mq
--- attributes, ring msgs_in - msgs_out, sysvmq stat, else the host's own
--- queue) on stderr with ANSI cursor movement, cleared before any other
+-- stage (state, pids, restarts) and per link (messages, bytes and rate:
+-- Host:counts, the ring's own counters for a ring, else the host's pumps;
+-- "-" where nothing counts them, a direct pipe or a queue between message
+-- ports; queue depth: mq attributes, ring msgs_in - msgs_out, sysvmq
+-- stat, else the host's own queue) on stderr with ANSI cursor movement, cleared before any other
 -- output and at the end, before the plain summary.
 --
 -- Clean-up: on every path (normal end, a stop, an error raised inside) the
@@ -301,6 +304,13 @@ end
 local function hub_len(hub) return hub.qtail - hub.qhead + 1 end
 
 function Host:hub_push(hub, msg, framing)
+  if hub.piece and framing == "raw" and #msg > hub.piece then
+    -- a raw chunk longer than the queue takes: in pieces, in order
+    for i = 1, #msg, hub.piece do
+      self:hub_push(hub, msg:sub(i, i + hub.piece - 1), framing)
+    end
+    return
+  end
   hub.qtail = hub.qtail + 1
   hub.queue[hub.qtail] = {msg, framing}
   hub.msgs = hub.msgs + 1
@@ -419,8 +429,18 @@ function Host:deliver(out, item)
     return true
   else
     local ok, _, err = out.ch:send(msg, 0)
-    if ok then return true end
+    if ok then
+      if item[2] == "marker" then out.markers_sent = (out.markers_sent or 0) + 1 end
+      return true
+    end
     if err == ipc.errno.EAGAIN or err == ipc.errno.ETIMEDOUT then return false end
+    if err == ipc.errno.EMSGSIZE then
+      -- longer than the queue takes (a line or a frame; raw chunks are cut
+      -- to size): that one message is dropped, said, and the link goes on
+      self:emit(string.format("ipc: link into %s: a message of %d bytes is longer than the %s takes: dropped\n",
+                              out.label or "?", #msg, out.what or "queue"))
+      return true
+    end
     out.dead = true -- a consumer gone: the next one takes the message
     return false
   end
@@ -698,16 +718,22 @@ function Host:setup_group(g)
     local ch, msg = ipc.open(url, "rw", opts)
     if not ch then self:fail(msg) end
     self:hold(ch)
+    g.ch = ch
     -- the feeder: raw sources pumped in, then the end markers
     local feeder = self:new_hub(tname .. " (in)")
-    feeder.outputs[1] = {kind = "msg", ch = ch}
+    feeder.outputs[1] = {kind = "msg", ch = ch, label = tname, what = via}
+    -- raw chunks (up to 64 KiB) are cut to the queue's message size
+    local okm, max = pcall(ch.max_message, ch)
+    if okm and math.type(max) == "integer" and max > 0 then feeder.piece = max end
     feeder.markers = traw and 1 or (target.spec.replicas or 1)
     for _, l in ipairs(g.links) do
       local src = self.stages[l.from.stage]
       if self.split[l] or RAW[l.from.port] then
         self:feed(feeder, l)
+        feeder.pumped = true
       else
         give_url(src, l.from.port, url)
+        g.direct = true
         feeder.parties = feeder.parties + 1
         src.producer_of[#src.producer_of + 1] = feeder
       end
@@ -833,6 +859,10 @@ function Host:setup_links()
     if not p or p:wait(10) ~= 0 then self:fail("cannot create " .. names.dir(self.pid)) end
     p:close()
     self.dir_made = true
+    -- our start time, before any object: a later gc tells us from
+    -- another process that got our pid (names.lua, "Liveness")
+    local rok, rerr = names.record_host(self.pid)
+    if not rok then self:fail("cannot record the host's start time: " .. tostring(rerr)) end
   end
   sources.order = sources.order or {}
   self:setup_splitters(sources)
@@ -928,7 +958,7 @@ function Host:start(inst)
   if log_w then log_w:close() end
   if ready_w then ready_w:close() end
   if spec.ready and not st.ready_timer then
-    local limit = spec.ready_timeout or 30
+    local limit = spec.ready_timeout or 10
     st.ready_timer = true
     self.timers[#self.timers + 1] = {at = ipc.now() + limit, fn = function()
       if not st.ready and not self.stopping then
@@ -1158,6 +1188,32 @@ function Host:depth(g)
   return ok and n or nil
 end
 
+-- A link group's counters: messages, bytes (nil when nothing counts them)
+-- and whether the host pumps it. The messages that went INTO the link:
+--   ring      the ring's own counters (msgs_in, bytes_in: every producer,
+--             pumped or writing directly), less the host's end markers;
+--   mq, sysvmq  the kernel keeps no totals, only the depth (Host:depth):
+--             the drain's counts when the host reads the queue into a raw
+--             port (every producer's messages pass there), else the
+--             feeder's when the host pumps every producer in, else nil;
+--   others    the host's pump (the hub), or nil for a direct pipe/FIFO.
+function Host:counts(g)
+  local pumped = (g.hub or g.feeder and g.feeder.pumped) and true or false
+  if g.via == "ring" and g.ch then
+    local ok, st = pcall(g.ch.stats, g.ch)
+    if ok and st then
+      local out = g.feeder and g.feeder.outputs[1]
+      return st.msgs_in - (out and out.markers_sent or 0), st.bytes_in, pumped
+    end
+  end
+  local hub = g.hub
+  if QUEUE[g.via] and not hub and g.feeder and g.feeder.pumped and not g.direct then
+    hub = g.feeder
+  end
+  if not hub then return nil, nil, pumped end
+  return hub.msgs, hub.bytes, pumped
+end
+
 -- What the status lines show (see status.lua).
 function Host:snapshot()
   local snap = {elapsed = ipc.now() - (self.t0 or ipc.now()), stages = {}, links = {}}
@@ -1178,10 +1234,7 @@ function Host:snapshot()
   for _, g in ipairs(self.groups or {}) do
     local ends = {}
     for _, l in ipairs(g.links) do ends[#ends + 1] = l.from.stage .. "." .. l.from.port end
-    local msgs, bytes
-    for _, hub in ipairs({g.hub or false, g.feeder or false}) do
-      if hub then msgs, bytes = (msgs or 0) + hub.msgs, (bytes or 0) + hub.bytes end
-    end
+    local msgs, bytes = self:counts(g)
     snap.links[#snap.links + 1] = {
       name = table.concat(ends, "+") .. " -> " .. g.to.stage .. "." .. g.to.port,
       via = g.via, messages = msgs, bytes = bytes, depth = self:depth(g)}
@@ -1266,6 +1319,7 @@ function Host:cleanup()
   for _, url in ipairs(self.made) do pcall(ipc.unlink, url) end
   if self.dir_made then
     os.remove(names.dir(self.pid) .. "/sysv")
+    os.remove(names.dir(self.pid) .. "/start")
     os.remove(names.dir(self.pid))
   end
 end
@@ -1292,15 +1346,13 @@ function Host:report()
     end
   end
   for _, g in ipairs(self.groups or {}) do
-    local msgs, bytes = 0, 0
-    for _, hub in pairs({g.hub or false, g.feeder or false}) do
-      if hub then msgs, bytes = msgs + hub.msgs, bytes + hub.bytes end
-    end
+    local msgs, bytes, pumped = self:counts(g)
+    local depth = QUEUE[g.via] and self:depth(g) or nil
     for _, l in ipairs(g.links) do
       links[#links + 1] = {from = l.from.stage .. "." .. l.from.port,
                            to = l.to.stage .. "." .. l.to.port, via = g.via,
-                           pumped = (g.hub or g.feeder) and true or false,
-                           messages = msgs, bytes = bytes}
+                           pumped = pumped, messages = msgs or 0, bytes = bytes or 0,
+                           counted = msgs ~= nil, depth = depth}
     end
   end
   if self.opts.stats_json then
