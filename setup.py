@@ -29,7 +29,7 @@ core = Extension(
     define_macros=[("_GNU_SOURCE", None)],
     extra_compile_args=["-std=gnu11", "-fvisibility=hidden",
                         "-fno-strict-aliasing"],
-    libraries=["m"],
+    libraries=["m", "ffi", "dl"],
 )
 
 setup(

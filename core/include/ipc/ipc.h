@@ -26,5 +26,7 @@
 #include "ipc/chan.h"
 #include "ipc/proc.h"
 #include "ipc/loop.h"
+#include "ipc/native.h"
+#include "ipc/rpc.h"
 
 #endif /* IPC_IPC_H */
