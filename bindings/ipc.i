@@ -46,3 +46,5 @@
 %include "chan.i"
 %include "proc.i"
 %include "loop.i"
+%include "native.i"
+%include "rpc.i"

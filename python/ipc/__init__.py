@@ -28,6 +28,8 @@ from .mutex import Mutex
 from .signal import send_signal, SignalSet, SignalInfo
 from .proc import spawn, Process, PIPE, DEVNULL, STDOUT
 from .poll import Poller, Timer
+from .native import native, NativeFunction
+from . import rpc
 
 __version__ = _core.version()
 
@@ -36,5 +38,6 @@ __all__ = [
     "endpoint", "Ring", "MessageQueue", "SysVMessageQueue", "SharedMemory",
     "SysVSharedMemory", "MappedFile", "Semaphore", "SysVSemaphoreSet",
     "Mutex", "send_signal", "SignalSet", "SignalInfo", "spawn", "Process",
-    "PIPE", "DEVNULL", "STDOUT", "Poller", "Timer", "unlink", "__version__",
+    "PIPE", "DEVNULL", "STDOUT", "Poller", "Timer", "native",
+    "NativeFunction", "rpc", "unlink", "__version__",
 ]
