@@ -530,5 +530,7 @@ int luaopen_ipc(lua_State *L)
 	lipc_open_signal(L);
 	lipc_open_proc(L);
 	lipc_open_poller(L);
+	lipc_open_native(L);
+	lipc_open_rpc(L);
 	return 1;
 }

@@ -169,6 +169,8 @@ LIPC_HIDDEN void lipc_open_signal(lua_State *L); /* send_signal,
                                                     signalset */
 LIPC_HIDDEN void lipc_open_proc(lua_State *L);   /* spawn */
 LIPC_HIDDEN void lipc_open_poller(lua_State *L); /* poller */
+LIPC_HIDDEN void lipc_open_native(lua_State *L); /* native */
+LIPC_HIDDEN void lipc_open_rpc(lua_State *L);    /* rpc */
 
 /* For the poller and spawn: the descriptor of any pollable ipc object at
  * @idx (a channel, mqueue, signalset, process...), or -1. Each part that
