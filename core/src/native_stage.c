@@ -67,7 +67,11 @@ static ipc_status emit(struct stage *s, const void *data, size_t len,
 	/* On a queue kind an empty message means end of input downstream. */
 	if (len == 0 && s->out_queue)
 		return 0;
-	st = ipc_chan_send(s->out, data, len, IPC_DEADLINE_NEVER);
+	/* The message is in flight: a signal must not lose it, so an
+	 * interrupted send is made again (only the receive reports -EINTR). */
+	do
+		st = ipc_chan_send(s->out, data, len, IPC_DEADLINE_NEVER);
+	while (st == -EINTR);
 	if (st < 0)
 		return st;
 	(*nout)++;
@@ -77,7 +81,9 @@ static ipc_status emit(struct stage *s, const void *data, size_t len,
 /* A negative result of the function as the status that ends the stage. */
 static ipc_status function_error(int64_t r)
 {
-	if (r < -4095)
+	/* -EINTR from the function itself is a failure, not a signal the
+	 * caller would retry past. */
+	if (r < -4095 || r == -EINTR)
 		return ipc__detail(-EPROTO,
 		                   "native stage: the function "
 		                   "returned %" PRId64 ", not -errno",

@@ -170,12 +170,15 @@ EXPORT long ipc_test_sum16(long a1, long a2, long a3, long a4, long a5, long a6,
 	       14 * a14 + 15 * a15 + 16 * a16;
 }
 
-/* Stage functions: fails on "fail", claims too much on anything. */
+/* Stage functions: fails on "fail" (and with its own -EINTR on "intr"),
+ * claims too much on anything. */
 EXPORT long ipc_test_stage_fail(const void *in, size_t len, void *out,
                                 size_t cap)
 {
 	if (len == 4 && memcmp(in, "fail", 4) == 0)
 		return -EIO;
+	if (len == 4 && memcmp(in, "intr", 4) == 0)
+		return -EINTR;
 	if (len > cap)
 		return -ENOBUFS;
 	memcpy(out, in, len);
@@ -1066,6 +1069,7 @@ static void test_stage_run_errors(void)
 	        open_fn(NULL, "ipc_test_stage_over", "long(buf,buf)");
 	ipc_native *bad = open_fn(NULL, "ipc_test_count", "void()");
 	static const char *const msgs[] = {"one", "fail", "never"};
+	const char *msgs_intr[] = {"one", "", "never"};
 	static const size_t lens[] = {3, 4, 5};
 	static const char *const want[] = {"one"};
 	struct feed f = {msgs, lens, 2};
@@ -1078,6 +1082,14 @@ static void test_stage_run_errors(void)
 	CHECK_EQ(stats[0], 2);
 	CHECK_EQ(stats[1], 1);
 	CHECK(contains(ipc_detail(), "-5"));
+
+	/* The function's own -EINTR must not pass for a signal (the worker
+	 * would retry past it): it ends the stage as -EPROTO. */
+	msgs_intr[1] = "intr";
+	f.msgs = msgs_intr;
+	CHECK_ERR(run_pipes(fail, &f, &d, stats), -EPROTO);
+	CHECK(contains(ipc_detail(), "-4"));
+	f.msgs = msgs;
 
 	f.n = 1;
 	d.n = 0;

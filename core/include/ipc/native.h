@@ -204,10 +204,13 @@ struct ipc_chan;
  * once every producer has ended (a stage with replicas would otherwise
  * end its consumers early). For the same reason an empty result is not
  * sent to a queue kind. Receives and sends wait without a deadline: the
- * input's end or a signal (-EINTR) is what stops the loop.
+ * input's end or a signal (-EINTR) is what stops the loop. A signal
+ * during a send does not stop it: the result in flight is sent again, so
+ * -EINTR always comes between messages and nothing is lost.
  * Return: 0 at the end of the input, or the first failure: a receive or
- * send error, -EINTR (a signal: the caller decides whether to go on), the
- * function's own negative result.
+ * send error, -EINTR (a signal while waiting for input: the caller decides
+ * whether to go on), the function's own negative result (its own -EINTR
+ * becomes -EPROTO, so that it cannot pass for a signal).
  */
 IPC_API ipc_status ipc_native_stage_run(const ipc_native *fn,
                                         struct ipc_chan *in,
