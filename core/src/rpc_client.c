@@ -270,8 +270,7 @@ static ipc_status encode_call(ipc_rpc_client *c, uint64_t id,
 }
 
 ipc_status ipc_rpc_send_call(ipc_rpc_client *c, const char *method,
-                             const void *args, size_t args_len,
-                             ipc_deadline d)
+                             const void *args, size_t args_len, ipc_deadline d)
 {
 	struct ipc_chan_meta meta = {0, 1};
 	uint64_t id;
@@ -316,7 +315,8 @@ ipc_status ipc_rpc_wait_reply(ipc_rpc_client *c, struct ipc_rpc_reply *rep,
 	rep->data = NULL;
 	rep->len = 0;
 	if (c->pending == 0)
-		return ipc__detail(-EINVAL, "rpc: no call is waiting for a reply");
+		return ipc__detail(-EINVAL,
+		                   "rpc: no call is waiting for a reply");
 	for (;;) {
 		meta.type = c->type;
 		st = ipc_chan_recv_borrow(

@@ -26,8 +26,8 @@
 #include "rpc_internal.h"
 
 #define LINGER_MS    100 /* sysvmq: how long close waits for callers */
-#define CACHE_SIZE   16 /* reply channels kept open (message kinds) */
-#define PENDING_SIZE 64 /* calls whose reply_to is remembered */
+#define CACHE_SIZE   16  /* reply channels kept open (message kinds) */
+#define PENDING_SIZE 64  /* calls whose reply_to is remembered */
 
 struct conn {
 	ipc_chan *c;

@@ -737,8 +737,7 @@ static int proxy_call(lua_State *L)
 		/* The interrupt hook runs Lua code, which may close. */
 		if (b->h == NULL)
 			return luaL_error(L, "%sthe proxy is closed", prefix);
-		st = ipc_rpc_send_call(b->h, name, b->enc.data, b->enc.len,
-		                       dl);
+		st = ipc_rpc_send_call(b->h, name, b->enc.data, b->enc.len, dl);
 	} while (lipc_interrupted(L, st));
 	/* Sent: wait in slices (a ring or System V reply queue is a loop of
 	 * timed sleeps), never sending again, so the function runs once. */

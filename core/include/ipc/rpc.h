@@ -50,13 +50,13 @@ extern "C" {
 enum ipc_rpc_kind {
 	IPC_RPC_NIL,
 	IPC_RPC_BOOL,
-	IPC_RPC_INT,   /* fits int64_t */
-	IPC_RPC_UINT,  /* above INT64_MAX, fits uint64_t */
+	IPC_RPC_INT,  /* fits int64_t */
+	IPC_RPC_UINT, /* above INT64_MAX, fits uint64_t */
 	IPC_RPC_FLOAT,
-	IPC_RPC_STR,   /* valid UTF-8 */
+	IPC_RPC_STR, /* valid UTF-8 */
 	IPC_RPC_BYTES,
-	IPC_RPC_LIST,  /* followed by count items */
-	IPC_RPC_MAP,   /* followed by count key, value pairs */
+	IPC_RPC_LIST, /* followed by count items */
+	IPC_RPC_MAP,  /* followed by count key, value pairs */
 };
 
 /*
@@ -96,7 +96,8 @@ IPC_API void ipc_rpc_put_int(struct ipc_rpc_enc *e, int64_t v);
 IPC_API void ipc_rpc_put_uint(struct ipc_rpc_enc *e, uint64_t v);
 IPC_API void ipc_rpc_put_float(struct ipc_rpc_enc *e, double v);
 IPC_API void ipc_rpc_put_str(struct ipc_rpc_enc *e, const char *s, size_t len);
-IPC_API void ipc_rpc_put_bytes(struct ipc_rpc_enc *e, const void *p, size_t len);
+IPC_API void ipc_rpc_put_bytes(struct ipc_rpc_enc *e, const void *p,
+                               size_t len);
 IPC_API void ipc_rpc_put_list(struct ipc_rpc_enc *e, uint32_t count);
 IPC_API void ipc_rpc_put_map(struct ipc_rpc_enc *e, uint32_t count);
 
@@ -119,7 +120,7 @@ struct ipc_rpc_item {
 		struct {
 			const char *p;
 			size_t len;
-		} s;           /* STR and BYTES */
+		} s;            /* STR and BYTES */
 		uint32_t count; /* LIST and MAP */
 	} v;
 };
@@ -179,11 +180,11 @@ struct ipc_rpc_opts {
  * next ipc_rpc_server_recv() or ipc_rpc_server_close(). */
 struct ipc_rpc_request {
 	uint64_t id;
-	const char *method;  /* NUL-terminated, valid UTF-8 */
+	const char *method; /* NUL-terminated, valid UTF-8 */
 	size_t method_len;
-	const void *args;    /* one encoded value: the list of arguments */
+	const void *args; /* one encoded value: the list of arguments */
 	size_t args_len;
-	uint64_t route;      /* private: where the reply goes */
+	uint64_t route; /* private: where the reply goes */
 };
 
 /**
