@@ -243,10 +243,10 @@ describe("host config", function()
       errors(cfg("    a = { cmd = \"x\",\n      restrat = \"always\" },\n"), nil,
              "pipeline.lua:4: stage \"a\": field \"restrat\": unknown")
     end)
-    it("needs exactly one of cmd, lua, python", function()
-      errors(cfg("    a = { env = {} },\n"), nil, "pipeline.lua:3: stage \"a\": needs one of cmd, lua, python")
+    it("needs exactly one of cmd, lua, python, native", function()
+      errors(cfg("    a = { env = {} },\n"), nil, "pipeline.lua:3: stage \"a\": needs one of cmd, lua, python, native")
       errors(cfg("    a = { cmd = \"x\",\n      lua = \"x.lua\" },\n"), {["x.lua"] = ""},
-             "pipeline.lua:4: stage \"a\": field 'lua': only one of cmd, lua, python (got cmd and lua)")
+             "pipeline.lua:4: stage \"a\": field 'lua': only one of cmd, lua, python, native (got cmd and lua)")
     end)
     it("takes cmd as an argv list of strings or a shell string", function()
       errors(cfg("    a = { cmd = {} },\n"), nil, "stage \"a\": field 'cmd': must be a non-empty list of strings")

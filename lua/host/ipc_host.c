@@ -26,7 +26,13 @@
  *         else /proc/self/exe; run a `lua` stage as
  *         {native.exe(), script, args...}
  *     native.getcwd() -> the current directory | nil, msg, errno
+ *     native.stage_signature(sig) -> the canonical signature | nil, msg:
+ *         whether sig parses and suits a native stage (ipc/native.h)
  *     native.version -> "ipc 0.1.0 (Lua 5.4.x)"
+ *
+ *   `ipc __native-stage LIB FN SIG` (hidden, handled before any Lua state
+ *   exists) is the worker of a native stage: run.lua starts it with the
+ *   stage's endpoints "in" and "out" in IPC_ENDPOINTS (docs/native.md).
  *
  *   require("ipc.host.cli").main(args) runs the commands, and `ipc help`:
  *     args = {[0] = argv[0], "run", "config.lua", ...} (argv[1..]);
@@ -53,8 +59,10 @@
 #include <lua.h>
 #include <lualib.h>
 
+#include "ipc/chan.h"
 #include "ipc/common.h"
 #include "ipc/host.h"
+#include "ipc/native.h"
 
 /* The module's opener (lua/src/lipc.c), linked in from ipc_lua_objects. */
 int luaopen_ipc(lua_State *L);
@@ -749,7 +757,34 @@ static int native_reap(lua_State *L)
 	return 1;
 }
 
+/* stage_signature(sig) -> the canonical signature | nil, message: whether
+ * @sig parses and suits a native stage (ipc_native_stage_check), for
+ * config.lua, which has no other way to ask the core. */
+static int native_stage_signature(lua_State *L)
+{
+	const char *sig = luaL_checkstring(L, 1);
+	struct ipc_native_sig parsed;
+	char canon[128]; /* 16 arguments of at most 4 letters, commas */
+	ipc_status st;
+
+	ipc_detail_clear();
+	st = ipc_native_sig_parse(sig, &parsed);
+	if (st == 0)
+		st = ipc_native_stage_check(&parsed);
+	if (st == 0)
+		st = ipc_native_sig_format(&parsed, canon, sizeof(canon));
+	if (st < 0) {
+		luaL_pushfail(L);
+		lua_pushstring(L, ipc_detail()[0] != '\0' ? ipc_detail()
+		                                          : ipc_strerror(st));
+		return 2;
+	}
+	lua_pushstring(L, canon);
+	return 1;
+}
+
 static const luaL_Reg native_funcs[] = {
+        {"stage_signature", native_stage_signature},
         {"load_config", native_load_config},
         {"subreaper", native_subreaper},
         {"children", native_children},
@@ -1045,6 +1080,105 @@ int ipc_host_load_config(ipc_host *h, const char *path)
 }
 
 /* ------------------------------------------------------------------ */
+/* The worker of a native stage: `ipc __native-stage LIB FN SIG`. */
+
+/* How long the worker waits to open an endpoint (a socket link connects
+ * to the host's relay, which listens before any stage starts). */
+#define NATIVE_OPEN_TIMEOUT_MS 30000
+
+/* "ipc: native stage FN: what failed: strerror (detail)" on stderr. */
+static int native_stage_fail(const char *fn, const char *what, ipc_status st)
+{
+	const char *detail = ipc_detail();
+
+	fprintf(stderr, PROGNAME ": native stage %s: %s: %s%s%s%s\n", fn, what,
+	        ipc_strerror(st), detail[0] != '\0' ? " (" : "", detail,
+	        detail[0] != '\0' ? ")" : "");
+	return EXIT_FAILURE;
+}
+
+/* A stage with ready = true gets IPC_READY_FD (run.lua, "Readiness"):
+ * with the library loaded and the endpoints open, the worker is ready, and
+ * closing the descriptor says so. */
+static void native_stage_ready(void)
+{
+	const char *v = getenv("IPC_READY_FD");
+	char *end;
+	long fd;
+
+	if (v == NULL || v[0] == '\0')
+		return;
+	errno = 0;
+	fd = strtol(v, &end, 10);
+	if (errno == 0 && *end == '\0' && fd > 2 && fd <= INT_MAX)
+		close((int)fd);
+}
+
+/*
+ * The whole worker, before any Lua state exists: the host (run.lua) runs
+ * it as a stage of its own, so a function that crashes takes down this
+ * process only, and the host reports the signal as for any stage. The
+ * endpoints "in" (required) and "out" (absent for a sink) come from
+ * IPC_ENDPOINTS, as for lua and python stages.
+ */
+static int native_stage_main(int argc, char **argv)
+{
+	const char *lib, *fn, *sig;
+	char url[4096];
+	ipc_native *f = NULL;
+	ipc_chan *in = NULL, *out = NULL;
+	uint64_t stats[2];
+	ipc_status st;
+	int code;
+
+	if (argc != 5) {
+		fprintf(stderr, "usage: " PROGNAME " __native-stage LIB FN SIG "
+		                "(run by the host for a native stage)\n");
+		return 2;
+	}
+	lib = argv[2];
+	fn = argv[3];
+	sig = argv[4];
+	/* The library first: a missing one fails before any wait. */
+	ipc_detail_clear();
+	st = ipc_native_open(&f, lib, fn, sig);
+	if (st < 0)
+		return native_stage_fail(fn, lib, st);
+	ipc_detail_clear();
+	st = ipc_endpoint_open(&in, "in", IPC_O_READ,
+	                       ipc_deadline_in_ms(NATIVE_OPEN_TIMEOUT_MS));
+	if (st < 0) {
+		code = native_stage_fail(fn, "endpoint \"in\"", st);
+		goto out;
+	}
+	ipc_detail_clear();
+	st = ipc_endpoint_lookup(NULL, "out", url, sizeof(url));
+	if (st != -ENOENT) {
+		ipc_detail_clear();
+		st = ipc_endpoint_open(
+		        &out, "out", IPC_O_WRITE,
+		        ipc_deadline_in_ms(NATIVE_OPEN_TIMEOUT_MS));
+		if (st < 0) {
+			code = native_stage_fail(fn, "endpoint \"out\"", st);
+			goto out;
+		}
+	}
+	native_stage_ready();
+	/* A signal that does not end us (SIGCONT after a stop) only
+	 * interrupts a wait: go on. */
+	do {
+		ipc_detail_clear();
+		st = ipc_native_stage_run(f, in, out, stats);
+	} while (st == -EINTR);
+	code = st < 0 ? native_stage_fail(fn, "run", st) : EXIT_SUCCESS;
+out:
+	ipc_chan_close(out);
+	ipc_chan_close(in);
+	ipc_native_close(f);
+	return code;
+}
+
+/* ------------------------------------------------------------------ */
 /* The command line. */
 
 static void print_usage(FILE *f)
@@ -1212,10 +1346,14 @@ static int pmain(lua_State *L)
 
 int ipc_host_main(int argc, char **argv)
 {
-	ipc_host *h = ipc_host_new();
+	ipc_host *h;
 	lua_State *L;
 	int status, code = 1;
 
+	/* Hidden: no Lua state, nothing but the stage loop in the worker. */
+	if (argc > 1 && strcmp(argv[1], "__native-stage") == 0)
+		return native_stage_main(argc, argv);
+	h = ipc_host_new();
 	if (h == NULL) {
 		l_message(PROGNAME, "cannot create state: not enough memory");
 		return EXIT_FAILURE;

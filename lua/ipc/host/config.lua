@@ -28,11 +28,19 @@
 --   `links` a list (may be absent or empty).
 -- * stage names: [A-Za-z_][A-Za-z0-9_-]*, at most 32 bytes (no '.': it
 --   separates stage and port in links).
--- * stage fields: exactly one of `cmd`, `lua`, `python`; `cmd` a non-empty
+-- * stage fields: exactly one of `cmd`, `lua`, `python`, `native`; `cmd` a non-empty
 --   list of strings (argv, looked up in PATH) or a non-empty shell string
 --   (argv {"/bin/sh", "-c", s}); `lua`/`python` the path of a script that
 --   exists, relative to the config's directory, and optional `args` (a
---   list of strings, for lua/python only); `replicas` an integer 1..1024
+--   list of strings, for lua/python only); `native` a table {lib =, fn =,
+--   sig =} (only those keys): lib a library path relative to the config's
+--   directory when it contains a '/' (it must exist), else a name for
+--   dlopen's search ("libm.so.6": found, or not, at run time); fn the
+--   symbol (no NUL, no blank); sig optional (default "long(buf,buf)"), a
+--   signature that parses and suits a stage (ipc_native_stage_check,
+--   asked through native.stage_signature in the host; outside the host
+--   it is kept unchecked and the worker checks it when it starts);
+--   `replicas` an integer 1..1024
 --   (default 1); `env` a table of NAME = "string" (NAME a C identifier,
 --   not IPC_ENDPOINTS, which the host sets); `cwd` an existing directory,
 --   relative to the config's directory (default: the config's
@@ -50,7 +58,11 @@
 --   port is [A-Za-z0-9_.-], at most 32 bytes, after the first '.'.
 --   stdin, stdout and stderr are raw ports, any other name a message
 --   endpoint. stdin is only a target, stdout and stderr only sources; a
---   message port is a source or a target, not both.
+--   message port is a source or a target, not both. A native stage has
+--   the message ports `in` (a target; it must be linked) and `out` (a
+--   source; optional: without it the results are dropped), and stderr;
+--   no stdin or stdout (raw bytes reach `in` through framing, as for the
+--   message ports of any stage).
 -- * via: pipe (default), fifo, mq, sysvmq, ring, unix, tcp.
 -- * framing: lines, raw or frames; required exactly where a raw port meets
 --   a message endpoint: a raw port on one end and a message port on the
@@ -86,8 +98,10 @@
 --
 -- The plan (what ipc.host.run and ipc.host.graph consume):
 --   plan = { name =, path = config path, dir = its directory,
---     stages = { { name =, kind = "cmd"|"lua"|"python", argv = {...} (cmd),
---       script = path, args = {...} (lua/python), replicas =, env = {},
+--     stages = { { name =, kind = "cmd"|"lua"|"python"|"native", argv = {...} (cmd),
+--       script = path, args = {...} (lua/python),
+--       native = {lib =, fn =, sig = canonical} (native: lib absolute when
+--       it was a path), replicas =, env = {},
 --       cwd =, restart =, kill_timeout =, backoff =, max_failures =,
 --       failure_window =, ready = bool, ready_timeout =,
 --       ports = {name = true, ...} (the linked ports),
@@ -100,7 +114,11 @@ local ipc = require "ipc"
 
 local config = {}
 
-local KINDS = {"cmd", "lua", "python"}
+local KINDS = {"cmd", "lua", "python", "native"}
+local KIND_LIST = "cmd, lua, python, native"
+local NATIVE_KEYS = {lib = true, fn = true, sig = true}
+local NATIVE_SIG = "long(buf,buf)" -- the stage convention (docs/native.md)
+local NATIVE_PORTS = {["in"] = "target", out = "source", stderr = "source"}
 local VIAS = {pipe = true, fifo = true, mq = true, sysvmq = true, ring = true, unix = true, tcp = true}
 local VIA_LIST = "pipe, fifo, mq, sysvmq, ring, unix, tcp"
 local MESSAGE_VIA = {mq = true, sysvmq = true, ring = true}
@@ -111,7 +129,7 @@ local RESTARTS = {no = true, ["on-failure"] = true, always = true}
 local RAW = {stdin = true, stdout = true, stderr = true}
 local TOP_KEYS = {name = true, stages = true, links = true}
 local STAGE_KEYS = {
-  cmd = true, lua = true, python = true, args = true, replicas = true, env = true,
+  cmd = true, lua = true, python = true, native = true, args = true, replicas = true, env = true,
   cwd = true, restart = true, kill_timeout = true, backoff = true,
   max_failures = true, failure_window = true, ready = true, ready_timeout = true,
 }
@@ -246,6 +264,82 @@ local function is_dir(p)
   local f = io.open(p .. "/.", "r")
   if f then f:close() return true end
   return false
+end
+
+-- The signature check of the host (C: ipc_native_sig_parse and
+-- ipc_native_stage_check), or nil outside it.
+local function stage_signature_checker()
+  local ok, native = pcall(require, "ipc.host.native")
+  if ok and type(native) == "table" and type(native.stage_signature) == "function" then
+    return native.stage_signature
+  end
+  return nil
+end
+
+-- A stage's `native` table checked into {lib =, fn =, sig =}, or nil
+-- after reporting through serr(field, fmt, ...).
+local function check_native(v, dir, serr)
+  if type(v) ~= "table" then
+    serr("native", "must be a table {lib = \"...\", fn = \"...\", sig = \"...\"} (got %s)", type(v))
+    return nil
+  end
+  local good = true
+  for _, k in ipairs(sorted_keys(v)) do
+    if not NATIVE_KEYS[k] then
+      serr("native", "unknown field %s (expected lib, fn, sig)", show(k))
+      good = false
+    end
+  end
+  local out = {}
+  local lib = v.lib
+  if type(lib) ~= "string" or lib == "" or lib:find("\0", 1, true) then
+    serr("native", "lib must be a library: a path, or a name for dlopen such as \"libm.so.6\" (got %s)", show(lib))
+    good = false
+  elseif lib:find("/", 1, true) then
+    local path = join(dir, lib)
+    if not is_file(path) then
+      serr("native", "lib %s not found (a path with '/' is relative to the config's directory %s; a bare name is searched by dlopen)",
+           show(lib), show(dir))
+      good = false
+    else
+      out.lib = absolute(path)
+    end
+  else
+    out.lib = lib
+  end
+  local fn = v.fn
+  if fn == nil then
+    serr("native", "fn is required: the function's symbol")
+    good = false
+  elseif type(fn) ~= "string" or fn == "" or fn:find("[%z%s]") then
+    serr("native", "fn must be a symbol name (got %s)", show(fn))
+    good = false
+  else
+    out.fn = fn
+  end
+  local sig = v.sig
+  if sig == nil then sig = NATIVE_SIG end
+  if type(sig) ~= "string" then
+    serr("native", "sig must be a signature string such as %q (got %s)", NATIVE_SIG, type(sig))
+    good = false
+  else
+    local check = stage_signature_checker()
+    if check then
+      local canon, why = check(sig)
+      if not canon then
+        -- the parser's detail may name the signature again: once is enough
+        why = tostring(why):gsub("^signature \".-\": ", "")
+        serr("native", "sig %s: %s", show(sig), why)
+        good = false
+      else
+        out.sig = canon
+      end
+    else
+      out.sig = sig
+    end
+  end
+  if good then return out end
+  return nil
 end
 
 -- ---------------------------------------------------------- line finding
@@ -423,16 +517,16 @@ function config.validate(tbl, path, text)
         if not STAGE_KEYS[k] then
           err(L:line_of(spos[sname] and L:find_key(tostring(k), spos[sname] + #sname,
               region_end(spos[sname]))) or sline,
-              "%s: field %s: unknown (expected one of cmd, lua, python, args, replicas, env, cwd, restart, kill_timeout, backoff, max_failures, failure_window, ready, ready_timeout)",
+              "%s: field %s: unknown (expected one of cmd, lua, python, native, args, replicas, env, cwd, restart, kill_timeout, backoff, max_failures, failure_window, ready, ready_timeout)",
               label, show(k))
         end
       end
       local kinds = {}
       for _, k in ipairs(KINDS) do if s[k] ~= nil then kinds[#kinds + 1] = k end end
       if #kinds == 0 then
-        serr(nil, "needs one of cmd, lua, python")
+        serr(nil, "needs one of %s", KIND_LIST)
       elseif #kinds > 1 then
-        serr(kinds[2], "only one of cmd, lua, python (got %s)", table.concat(kinds, " and "))
+        serr(kinds[2], "only one of %s (got %s)", KIND_LIST, table.concat(kinds, " and "))
       else
         local kind = kinds[1]
         st.kind = kind
@@ -463,6 +557,9 @@ function config.validate(tbl, path, text)
             serr("cmd", "must be a list of strings (argv) or a shell string (got %s)", type(v))
           end
           if s.args ~= nil then serr("args", "only for lua and python stages (put arguments in cmd)") end
+        elseif kind == "native" then
+          st.native = check_native(v, dir, serr)
+          if s.args ~= nil then serr("args", "only for lua and python stages (a native function gets the message)") end
         else
           if type(v) ~= "string" or v == "" then
             serr(kind, "must be the path of a script (got %s)", show(v))
@@ -659,6 +756,16 @@ function config.validate(tbl, path, text)
       end
       if to and (to.port == "stdout" or to.port == "stderr") then
         lerr(nil, "%s.%s cannot be a target (stdout and stderr are only sources)", to.stage, to.port) good = false
+      end
+      -- a native stage's worker opens "in" and "out" only (stderr is
+      -- its own process's, as for any stage)
+      for _, e in ipairs({{from, "source"}, {to, "target"}}) do
+        local p = e[1]
+        if p and by_name[p.stage].kind == "native" and NATIVE_PORTS[p.port] ~= e[2] then
+          lerr(nil, "%s.%s: a native stage's ports are in (a target), out and stderr (sources)%s",
+               p.stage, p.port, NATIVE_PORTS[p.port] and string.format(", not a %s", e[2]) or "")
+          good = false
+        end
       end
       local link = {from = from, to = to, id = i, line = line}
       local via = l.via
@@ -868,6 +975,18 @@ function config.validate(tbl, path, text)
         err(field_line(u, "ready"), "stage %s: field 'ready': readiness cycle %s: each of these ready stages starts only after the one before it is ready, so none would ever start; set ready = false on one of them",
             show(u), table.concat(loop, " -> "))
       end
+    end
+  end
+
+  -- a native stage's worker reads "in": without a link it has no input
+  -- (any link that names it, well formed or not: a bad one has its own error)
+  local named_in = {}
+  for _, l in ipairs(links_t) do
+    if type(l) == "table" and type(l[2]) == "string" then named_in[l[2]] = true end
+  end
+  for _, st in ipairs(stages) do
+    if st.kind == "native" and not named_in[st.name .. ".in"] then
+      err(st.line, "stage %s: a native stage needs a link into %s.in (its input messages)", show(st.name), st.name)
     end
   end
 

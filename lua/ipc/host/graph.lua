@@ -1,6 +1,7 @@
 --- ipc.host.graph: a validated plan (ipc.host.config) as Graphviz DOT.
 --
--- Stages are boxes labelled with their name, kind (cmd, lua, python),
+-- Stages are boxes labelled with their name, kind (cmd, lua, python,
+-- native with its function's name),
 -- "x N" when replicated and "ready" when the stage signals readiness;
 -- links are edges from stage to stage, the ports
 -- as tail and head labels and the edge labelled with its via, framing,
@@ -32,6 +33,7 @@ function graph.dot(plan)
   add('  edge [fontname="monospace", fontsize=10];')
   for _, s in ipairs(plan.stages) do
     local label = s.name .. "\n" .. s.kind
+    if s.kind == "native" and s.native then label = label .. " " .. s.native.fn end
     if s.replicas and s.replicas > 1 then label = label .. " x" .. s.replicas end
     if s.ready then label = label .. "\nready" end
     add("  %s [label=%s];", quote(s.name), quote(label))

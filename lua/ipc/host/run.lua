@@ -55,7 +55,12 @@
 -- the script; python runs opts.python_argv (default: env IPC_PYTHON, else
 -- /usr/bin/python3) on the script, with env IPC_HOST_PYTHONPATH (the build
 -- tree's python directory, or the install's) put before PYTHONPATH.
--- stage.args (optional) follows the script. Environment: ours, then
+-- stage.args (optional) follows the script. native runs the host binary
+-- (host_binary()) as a worker, {bin, "__native-stage", lib, fn, sig}
+-- (lua/host/ipc_host.c): it opens the endpoints "in" and "out" (absent
+-- for a sink) and calls fn once per message (ipc_native_stage_run), so
+-- a function that crashes ends that process only, reported as any
+-- stage's signal. Environment: ours, then
 -- opts.env, then stage.env, then IPC_STAGE (the name), IPC_REPLICA (1..n)
 -- and IPC_READY_FD (see readiness). stdin is /dev/null unless a link
 -- feeds it; stdout is the host's unless linked. stderr, unless linked, is
@@ -783,7 +788,11 @@ function Host:setup_group(g)
       hub.drop_without_outputs = false -- a consumer may (re)connect
       self.handlers[l] = function()
         local c = l:accept(0)
-        if c then
+        if c and hub.ended then
+          -- a consumer (a slow replica) that connects after the input
+          -- ended: on_end closed the others, so its end is now
+          c:close()
+        elseif c then
           self:hold(c)
           hub.outputs[#hub.outputs + 1] = {kind = "msg", ch = c}
           self:hub_flush(hub)
@@ -808,7 +817,9 @@ function Host:setup_group(g)
             if c then
               self:hold(c)
               hub.parties = hub.parties + 1
-              self:add_input(hub, {kind = "msg", ch = c, framing = "frames", closes = true})
+              -- the link's framing: into a raw target (one link) it says
+              -- how each message is written (a line, a frame, raw)
+              self:add_input(hub, {kind = "msg", ch = c, framing = framing_of(g.links[1]), closes = true})
             end
             return c
           end
@@ -882,6 +893,9 @@ function Host:argv_of(spec)
     add(self.opts.python_argv or {os.getenv("IPC_HOST_PYTHON") or "/usr/bin/python3"})
     argv[#argv + 1] = spec.script
     add(spec.args)
+  elseif spec.kind == "native" then
+    -- the worker is the host's own binary, in a process of its own
+    add({host_binary(), "__native-stage", spec.native.lib, spec.native.fn, spec.native.sig})
   else
     add(spec.argv)
   end
