@@ -33,9 +33,9 @@ end
 local function proc_state(pid)
   local f = io.open("/proc/" .. pid .. "/stat")
   if not f then return nil end
-  local s = f:read("a")
+  local s = f:read("a") -- nil when the process went between open and read
   f:close()
-  return s:match("^%d+ %b() (%a)")
+  return s and s:match("^%d+ %b() (%a)")
 end
 
 -- How many descriptors we have. H.fds() lists them with ls through
