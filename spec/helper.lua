@@ -150,6 +150,33 @@ function H.fds()
   return list
 end
 
+-- The contents of the file at @path, or nil when it cannot be read.
+function H.slurp(path)
+  local f = io.open(path)
+  if not f then return nil end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+-- Write @s to the file at @path (raising on failure); returns @path.
+function H.write(path, s)
+  local f = assert(io.open(path, "w"))
+  f:write(s)
+  f:close()
+  return path
+end
+
+-- This process's environment as a table (what a child would inherit).
+function H.environ()
+  local e = {}
+  for entry in (H.slurp("/proc/self/environ") or ""):gmatch("[^%z]+") do
+    local k, v = entry:match("^([^=]+)=(.*)$")
+    if k then e[k] = v end
+  end
+  return e
+end
+
 -- Every object an ipc host with this pid may have made and left, read
 -- from the machine itself (/dev/shm, /dev/mqueue, /proc/sysvipc, its
 -- directory), not through the host's own listing: the host specs' leak

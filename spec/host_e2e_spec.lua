@@ -11,29 +11,14 @@ local names = require "ipc.host.names"
 local BIN = os.getenv("IPC_HOST_BIN") or (H.build .. "/bin/ipc")
 local EXAMPLES = H.source .. "/examples/pipelines"
 
-local function slurp(path)
-  local f = io.open(path)
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local slurp = H.slurp
 
-local function write(path, s)
-  local f = assert(io.open(path, "w"))
-  f:write(s)
-  f:close()
-  return path
-end
+local write = H.write
 
 -- Our environment plus what python stages need (the names cli.lua and
 -- run.lua read).
 local function env()
-  local e = {}
-  for entry in (slurp("/proc/self/environ") or ""):gmatch("[^%z]+") do
-    local k, v = entry:match("^([^=]+)=(.*)$")
-    if k then e[k] = v end
-  end
+  local e = H.environ()
   e.IPC_HOST_PYTHON = H.python
   e.IPC_PYTHON = H.python
   e.IPC_HOST_PYTHONPATH = H.build .. "/python"

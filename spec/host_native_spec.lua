@@ -10,27 +10,12 @@ local H = require "helper"
 local BIN = os.getenv("IPC_HOST_BIN") or (H.build .. "/bin/ipc")
 local STAGES = os.getenv("IPC_STAGES_LIB") or (H.build .. "/examples/native/libipc_stages.so")
 
-local function slurp(path)
-  local f = io.open(path)
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local slurp = H.slurp
 
-local function write(path, s)
-  local f = assert(io.open(path, "w"))
-  f:write(s)
-  f:close()
-  return path
-end
+local write = H.write
 
 local function env()
-  local e = {}
-  for entry in (slurp("/proc/self/environ") or ""):gmatch("[^%z]+") do
-    local k, v = entry:match("^([^=]+)=(.*)$")
-    if k then e[k] = v end
-  end
+  local e = H.environ()
   e.IPC_ENDPOINTS = nil
   return e
 end

@@ -24,20 +24,9 @@ local function lua_opts(extra)
   return o
 end
 
-local function write(path, s)
-  local f = assert(io.open(path, "w"))
-  f:write(s)
-  f:close()
-  return path
-end
+local write = H.write
 
-local function slurp(path)
-  local f = io.open(path)
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local slurp = H.slurp
 
 local function port(stage, p) return {stage = stage, port = p} end
 
