@@ -167,6 +167,18 @@ function H.write(path, s)
   return path
 end
 
+-- Everything a raw channel (a child's stdout pipe) gives until its end
+-- (each read waits up to 60 s).
+function H.read_all(ch)
+  local parts = {}
+  while true do
+    local s = ch:read(65536, 60)
+    if s == nil or s == "" then break end
+    parts[#parts + 1] = s
+  end
+  return table.concat(parts)
+end
+
 -- This process's environment as a table (what a child would inherit).
 function H.environ()
   local e = {}
@@ -175,6 +187,44 @@ function H.environ()
     if k then e[k] = v end
   end
   return e
+end
+
+-- Start a server script (lang "lua" or "python", source src) in the
+-- background with the given arguments; it prints "ready <pid> <url>" once
+-- it serves. Returns {pid, url, stop = fn(sig) -> exit code (negative:
+-- the signal that killed it), output}; one still running when the test
+-- ends is killed.
+function H.start_server(lang, src, ...)
+  local script = H.path(lang == "python" and "server.py" or "server.lua")
+  H.write(script, src)
+  local interp = lang == "python" and H.python or H.lua
+  local cmd = {"exec env", H.child_env(), H.quote(interp), H.quote(script)}
+  for _, a in ipairs({...}) do cmd[#cmd + 1] = H.quote(tostring(a)) end
+  local p = assert(io.popen(table.concat(cmd, " ") .. " 2>&1", "r"))
+  local line = p:read("l") or ""
+  local pid, real = line:match("^ready (%d+) (.*)$")
+  if not pid then
+    local rest = p:read("a")
+    p:close()
+    error(lang .. " server did not start: " .. line .. "\n" .. (rest or ""))
+  end
+  local srv = {pid = math.tointeger(tonumber(pid)), url = real}
+  local done = false
+  function srv.stop(sig)
+    if done then return end
+    done = true
+    if sig then assert(ipc.send_signal(srv.pid, sig)) end
+    local out = p:read("a")
+    local _, how, code = p:close()
+    return how == "exit" and code or -code, out
+  end
+  H.defer(function()
+    if not done then
+      ipc.send_signal(srv.pid, "KILL")
+      srv.stop()
+    end
+  end)
+  return srv
 end
 
 -- Every object an ipc host with this pid may have made and left, read

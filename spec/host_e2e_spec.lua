@@ -27,15 +27,7 @@ local function env()
   return e
 end
 
-local function read_all(ch)
-  local parts = {}
-  while true do
-    local s = ch:read(65536, 60)
-    if s == nil or s == "" then break end
-    parts[#parts + 1] = s
-  end
-  return table.concat(parts)
-end
+local read_all = H.read_all
 
 -- Start the binary with args; returns the process (stdout, stderr pipes).
 local function start(args)

@@ -25,37 +25,7 @@ end
 -- background; it prints "ready <pid> <url>" once it listens and "served"
 -- when its serve returned. Returns {pid, url, stop = fn(sig) -> code, out}.
 local function start_server(lang, src, url)
-  local script = H.path(lang == "python" and "server.py" or "server.lua")
-  local f = assert(io.open(script, "w"))
-  f:write(src)
-  f:close()
-  local interp = lang == "python" and H.python or H.lua
-  local p = assert(io.popen("exec env " .. H.child_env() .. " " .. H.quote(interp)
-      .. " " .. H.quote(script) .. " " .. H.quote(url) .. " 2>&1", "r"))
-  local line = p:read("l") or ""
-  local pid, real = line:match("^ready (%d+) (.*)$")
-  if not pid then
-    local rest = p:read("a")
-    p:close()
-    error(lang .. " server did not start: " .. line .. "\n" .. (rest or ""))
-  end
-  local srv = {pid = math.tointeger(tonumber(pid)), url = real}
-  local done = false
-  function srv.stop(sig)
-    if done then return end
-    done = true
-    if sig then assert(ipc.send_signal(srv.pid, sig)) end
-    local out = p:read("a")
-    local _, how, code = p:close()
-    return how == "exit" and code or -code, out
-  end
-  H.defer(function()
-    if not done then
-      ipc.send_signal(srv.pid, "KILL")
-      srv.stop()
-    end
-  end)
-  return srv
+  return H.start_server(lang, src, url)
 end
 
 local LUA_SERVER = [==[

@@ -72,38 +72,7 @@ io.stdout:write("served\n")
 -- Start the server of src (a Lua or Python script, by lang) on url in the
 -- background; returns {pid, url, stop = fn(sig) -> exit code, output}.
 local function start_server(src, url, max, lang)
-  local script = H.path(lang == "python" and "server.py" or "server.lua")
-  local f = assert(io.open(script, "w"))
-  f:write(src)
-  f:close()
-  local interp = lang == "python" and H.python or H.lua
-  local cmd = "exec env " .. H.child_env() .. " " .. H.quote(interp) .. " "
-      .. H.quote(script) .. " " .. H.quote(url) .. " " .. tostring(max or 0) .. " 2>&1"
-  local p = assert(io.popen(cmd, "r"))
-  local line = p:read("l") or ""
-  local pid, real = line:match("^ready (%d+) (.*)$")
-  if not pid then
-    local rest = p:read("a")
-    p:close()
-    error("server did not start: " .. line .. "\n" .. (rest or ""))
-  end
-  local srv = {pid = math.tointeger(tonumber(pid)), url = real}
-  local done = false
-  function srv.stop(sig)
-    if done then return end
-    done = true
-    if sig then assert(ipc.send_signal(srv.pid, sig)) end
-    local out = p:read("a")
-    local _, how, code = p:close()
-    return how == "exit" and code or -code, out
-  end
-  H.defer(function()
-    if not done then
-      ipc.send_signal(srv.pid, "KILL")
-      srv.stop()
-    end
-  end)
-  return srv
+  return H.start_server(lang or "lua", src, url, max or 0)
 end
 
 -- The named objects in /dev/shm and /dev/mqueue whose name holds tag.
