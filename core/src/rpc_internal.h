@@ -78,4 +78,8 @@ ipc_status ipc__rpc_check_kind(const char *url, struct ipc_url *u);
 void ipc__rpc_chan_opts(const struct ipc_url *u, const struct ipc_rpc_opts *o,
                         struct ipc_chan_opts *co);
 
+/* Remove the reply objects "<url's name>.r<pid>-<n>" that dead clients
+ * left beside the server's object of @kind (rpc_sweep.c). */
+void ipc__rpc_sweep_replies(const char *url, int kind);
+
 #endif /* IPC_RPC_INTERNAL_H */

@@ -187,6 +187,8 @@ ipc_status ipc_rpc_server_open(ipc_rpc_server **out, const char *url,
 	st = note_unlink(s, u);
 	if (st)
 		goto err_close;
+	if (!s->stream)
+		ipc__rpc_sweep_replies(s->url, s->kind);
 	if (s->kind == IPC_URL_TCP) {
 		/* Port 0: give the port the kernel chose. */
 		free(s->url);

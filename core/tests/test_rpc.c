@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -1155,6 +1158,98 @@ static void test_server_limit(void)
 	ipc_rpc_client_close(c);
 }
 
+/* ---- dead clients' reply objects ----------------------------------------- */
+
+/* statfs' f_type of the POSIX message queue file system (not in
+ * <linux/magic.h> on every version). */
+#define MQUEUE_FS_MAGIC 0x19800202
+
+static void exit_at_once(void *arg)
+{
+	(void)arg;
+}
+
+/* A pid that existed and is gone: a child that exited and was reaped. */
+static pid_t dead_pid(void)
+{
+	pid_t pid = check_fork(exit_at_once, NULL);
+	int status;
+
+	CHECK(waitpid(pid, &status, 0) == pid);
+	return pid;
+}
+
+/* Make the object of a reply URL as a client would (ring, mq, fifo). */
+static void make_reply(enum kind k, const char *url)
+{
+	ipc_chan *c;
+
+	if (k == K_FIFO) {
+		CHECK(mkfifo(strchr(url, ':') + 1, 0600) == 0);
+		return;
+	}
+	CHECK_OK(ipc_chan_open(&c, url, IPC_O_READ | IPC_O_CREATE, NULL,
+	                       IPC_DEADLINE_NOW));
+	CHECK_OK(ipc_chan_close(c));
+}
+
+/* Where a reply URL's object is in the file system. */
+static void object_path(enum kind k, const char *url, char *path, size_t cap)
+{
+	const char *name = strchr(url, ':') + 1;
+
+	if (k == K_RING)
+		snprintf(path, cap, "/dev/shm%s", name);
+	else if (k == K_MQ)
+		snprintf(path, cap, "/dev/mqueue%s", name);
+	else
+		snprintf(path, cap, "%s", name);
+}
+
+/* A server that opens a name removes the reply objects of clients that
+ * died (their pid is gone), and keeps a live client's. */
+static void sweep(enum kind k)
+{
+	char url[512], dead[600], live[600], path[700];
+	ipc_rpc_server *s;
+
+	make_url(k, url, sizeof(url));
+	snprintf(dead, sizeof(dead), "%s.r%ld-7", url, (long)dead_pid());
+	snprintf(live, sizeof(live), "%s.r%ld-7", url, (long)getpid());
+	make_reply(k, dead);
+	make_reply(k, live);
+	CHECK_OK(ipc_rpc_server_open(&s, url, NULL));
+	object_path(k, dead, path, sizeof(path));
+	CHECK(access(path, F_OK) < 0 && errno == ENOENT);
+	object_path(k, live, path, sizeof(path));
+	CHECK(access(path, F_OK) == 0);
+	CHECK_OK(ipc_unlink_url(live));
+	ipc_rpc_server_close(s);
+}
+
+static void test_sweep_ring(void)
+{
+	sweep(K_RING);
+}
+
+static void test_sweep_fifo(void)
+{
+	sweep(K_FIFO);
+}
+
+static void test_sweep_mq(void)
+{
+	/* Listing queues needs the mqueue file system (the suite mounts it
+	 * when it runs as root); without it the server cannot see them. */
+	struct statfs fs;
+
+	if (statfs("/dev/mqueue", &fs) < 0 || fs.f_type != MQUEUE_FS_MAGIC) {
+		printf("# skip test_sweep_mq: /dev/mqueue is not mounted\n");
+		return;
+	}
+	sweep(K_MQ);
+}
+
 /* clang-format off */
 static const struct check_case cases[] = {
 	CHECK_CASE(test_int_forms),
@@ -1188,6 +1283,9 @@ static const struct check_case cases[] = {
 	CHECK_CASE(test_unsupported_and_absent),
 	CHECK_CASE(test_limits),
 	CHECK_CASE(test_server_limit),
+	CHECK_CASE(test_sweep_ring),
+	CHECK_CASE(test_sweep_fifo),
+	CHECK_CASE(test_sweep_mq),
 	{NULL, NULL},
 };
 /* clang-format on */

@@ -23,7 +23,8 @@
  *                              reply object named after the request URL,
  *                              its pid and a counter (sysvmq: the same
  *                              queue, with a message type of its own), and
- *                              removes it on close.
+ *                              removes it on close; a server removes those
+ *                              of dead clients when it opens the name.
  *   udp:, fd:                  refused (-EPROTONOSUPPORT): UDP may lose a
  *                              call, and an fd: has no second direction.
  */
