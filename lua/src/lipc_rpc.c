@@ -712,13 +712,15 @@ static int client_gc(lua_State *L)
 	return 0;
 }
 
-/* A caller: upvalue 1 the client box, 2 the name. */
+/* A caller: upvalue 1 the client box, 2 the name, 3 "rpc: name: " and 4
+ * "rpc: name: result", the contexts of its error messages (made once, in
+ * proxy_index, not on every call). */
 static int proxy_call(lua_State *L)
 {
 	struct client_box *b = lua_touserdata(L, lua_upvalueindex(1));
 	const char *name = lua_tostring(L, lua_upvalueindex(2));
-	const char *prefix = lua_pushfstring(L, "rpc: %s: ", name);
-	int nargs = lua_gettop(L) - 1;
+	const char *prefix = lua_tostring(L, lua_upvalueindex(3));
+	int nargs = lua_gettop(L);
 	struct ipc_rpc_reply rep;
 	struct ipc_rpc_dec d;
 	ipc_deadline dl;
@@ -758,9 +760,8 @@ static int proxy_call(lua_State *L)
 	if (st < 0)
 		return raise_status(L, prefix, st);
 	ipc_rpc_dec_init(&d, rep.data, rep.len);
-	lua_pushfstring(L, "%sresult", prefix);
-	push_value(L, &d, true, lua_tostring(L, -1));
-	finish(L, &d, lua_tostring(L, -2));
+	push_value(L, &d, true, lua_tostring(L, lua_upvalueindex(4)));
+	finish(L, &d, lua_tostring(L, lua_upvalueindex(4)));
 	return 1;
 }
 
@@ -773,7 +774,9 @@ static int proxy_index(lua_State *L)
 		                  luaL_typename(L, 2));
 	lua_pushvalue(L, lua_upvalueindex(1));
 	lua_pushvalue(L, 2);
-	lua_pushcclosure(L, proxy_call, 2);
+	lua_pushfstring(L, "rpc: %s: ", lua_tostring(L, 2));
+	lua_pushfstring(L, "rpc: %s: result", lua_tostring(L, 2));
+	lua_pushcclosure(L, proxy_call, 4);
 	lua_pushvalue(L, 2);
 	lua_pushvalue(L, -2);
 	lua_rawset(L, 1);
