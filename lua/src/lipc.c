@@ -42,6 +42,25 @@ void *lipc_checkopen(lua_State *L, int idx, const char *tname)
 	return b->h;
 }
 
+int lipc_box_close(lua_State *L, const char *tname, lipc_closer close)
+{
+	void *h = lipc_checkopen(L, 1, tname);
+
+	lipc_checkbox(L, 1, tname)->h = NULL;
+	return lipc_result(L, close(h), "close");
+}
+
+int lipc_box_gc(lua_State *L, const char *tname, lipc_closer close)
+{
+	lipc_box *b = lipc_checkbox(L, 1, tname);
+
+	if (b->h != NULL) {
+		(void)close(b->h);
+		b->h = NULL;
+	}
+	return 0;
+}
+
 void lipc_newclass(lua_State *L, const char *tname, const luaL_Reg *meta,
                    const luaL_Reg *methods)
 {

@@ -50,6 +50,20 @@ LIPC_HIDDEN lipc_box *lipc_checkbox(lua_State *L, int idx, const char *tname);
  * <tname>" when it is closed. */
 LIPC_HIDDEN void *lipc_checkopen(lua_State *L, int idx, const char *tname);
 
+/* A handle kind's close function, as the core has it (ipc_mq_close...),
+ * through a one-line adapter taking void *. */
+typedef ipc_status (*lipc_closer)(void *h);
+
+/*
+ * The close protocol every plain box follows, once:
+ * lipc_box_close() is obj:close() on the box at 1: it frees the handle
+ * and returns true, or fail, "close: ...", errno; a closed box raises.
+ * lipc_box_gc() is __gc and __close: idempotent, never raises.
+ */
+LIPC_HIDDEN int lipc_box_close(lua_State *L, const char *tname,
+                               lipc_closer close);
+LIPC_HIDDEN int lipc_box_gc(lua_State *L, const char *tname, lipc_closer close);
+
 /*
  * lipc_newclass() - Register metatable @tname: @meta holds the
  * metamethods (__gc, __close, __tostring...), @methods the methods, which

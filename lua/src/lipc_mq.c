@@ -208,25 +208,20 @@ static int l_unlink(lua_State *L)
 }
 
 /* q:close(): the queue and its messages stay. A second close raises. */
-static int l_close(lua_State *L)
+static ipc_status close_handle(void *h)
 {
-	lipc_box *b = lipc_checkbox(L, 1, LIPC_MQUEUE);
-	ipc_mq *q = check_mq(L);
-
-	b->h = NULL;
-	return lipc_result(L, ipc_mq_close(q), "close");
+	return ipc_mq_close(h);
 }
 
-/* __gc and __close: idempotent, never raise. */
+static int l_close(lua_State *L)
+{
+	return lipc_box_close(L, LIPC_MQUEUE, close_handle);
+}
+
+/* __gc and __close (lipc_box_gc: idempotent, never raise). */
 static int l_gc(lua_State *L)
 {
-	lipc_box *b = lipc_checkbox(L, 1, LIPC_MQUEUE);
-
-	if (b->h != NULL) {
-		(void)ipc_mq_close(b->h);
-		b->h = NULL;
-	}
-	return 0;
+	return lipc_box_gc(L, LIPC_MQUEUE, close_handle);
 }
 
 static int l_tostring(lua_State *L)

@@ -471,25 +471,20 @@ static int l_fd(lua_State *L)
 }
 
 /* p:close(): frees the handle; the child runs on. A second close raises. */
-static int l_close(lua_State *L)
+static ipc_status close_handle(void *h)
 {
-	lipc_box *b = lipc_checkbox(L, 1, LIPC_PROC);
-	ipc_proc *p = check_proc(L);
-
-	b->h = NULL;
-	return lipc_result(L, ipc_proc_close(p), "close");
+	return ipc_proc_close(h);
 }
 
-/* __gc and __close: idempotent, never raise. */
+static int l_close(lua_State *L)
+{
+	return lipc_box_close(L, LIPC_PROC, close_handle);
+}
+
+/* __gc and __close (lipc_box_gc: idempotent, never raise). */
 static int l_gc(lua_State *L)
 {
-	lipc_box *b = lipc_checkbox(L, 1, LIPC_PROC);
-
-	if (b->h != NULL) {
-		(void)ipc_proc_close(b->h);
-		b->h = NULL;
-	}
-	return 0;
+	return lipc_box_gc(L, LIPC_PROC, close_handle);
 }
 
 static int l_tostring(lua_State *L)

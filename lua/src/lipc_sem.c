@@ -119,25 +119,20 @@ static int l_unlink(lua_State *L)
 }
 
 /* s:close(): the semaphore stays until unlinked. A second close raises. */
-static int l_close(lua_State *L)
+static ipc_status close_handle(void *h)
 {
-	lipc_box *b = lipc_checkbox(L, 1, LIPC_SEM);
-	ipc_sem *s = check_sem(L);
-
-	b->h = NULL;
-	return lipc_result(L, ipc_sem_close(s), "close");
+	return ipc_sem_close(h);
 }
 
-/* __gc and __close: idempotent, never raise. */
+static int l_close(lua_State *L)
+{
+	return lipc_box_close(L, LIPC_SEM, close_handle);
+}
+
+/* __gc and __close (lipc_box_gc: idempotent, never raise). */
 static int l_gc(lua_State *L)
 {
-	lipc_box *b = lipc_checkbox(L, 1, LIPC_SEM);
-
-	if (b->h != NULL) {
-		(void)ipc_sem_close(b->h);
-		b->h = NULL;
-	}
-	return 0;
+	return lipc_box_gc(L, LIPC_SEM, close_handle);
 }
 
 static int l_tostring(lua_State *L)

@@ -300,25 +300,20 @@ static int l_remove(lua_State *L)
 }
 
 /* ss:close(): the set stays until removed. A second close raises. */
-static int l_close(lua_State *L)
+static ipc_status close_handle(void *h)
 {
-	lipc_box *b = lipc_checkbox(L, 1, LIPC_SEMSET);
-	ipc_semset *ss = check_ss(L);
-
-	b->h = NULL;
-	return lipc_result(L, ipc_semset_close(ss), "close");
+	return ipc_semset_close(h);
 }
 
-/* __gc and __close: idempotent, never raise. */
+static int l_close(lua_State *L)
+{
+	return lipc_box_close(L, LIPC_SEMSET, close_handle);
+}
+
+/* __gc and __close (lipc_box_gc: idempotent, never raise). */
 static int l_gc(lua_State *L)
 {
-	lipc_box *b = lipc_checkbox(L, 1, LIPC_SEMSET);
-
-	if (b->h != NULL) {
-		(void)ipc_semset_close(b->h);
-		b->h = NULL;
-	}
-	return 0;
+	return lipc_box_gc(L, LIPC_SEMSET, close_handle);
 }
 
 static int l_tostring(lua_State *L)

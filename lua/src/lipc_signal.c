@@ -156,25 +156,20 @@ static int l_fd(lua_State *L)
 
 /* sigs:close(): unblocks the set's signals (pending ones are delivered).
  * A second close raises. */
-static int l_close(lua_State *L)
+static ipc_status close_handle(void *h)
 {
-	lipc_box *b = lipc_checkbox(L, 1, LIPC_SIGSET);
-	ipc_sigset *set = check_set(L);
-
-	b->h = NULL;
-	return lipc_result(L, ipc_sigset_close(set), "close");
+	return ipc_sigset_close(h);
 }
 
-/* __gc and __close: idempotent, never raise. */
+static int l_close(lua_State *L)
+{
+	return lipc_box_close(L, LIPC_SIGSET, close_handle);
+}
+
+/* __gc and __close (lipc_box_gc: idempotent, never raise). */
 static int l_gc(lua_State *L)
 {
-	lipc_box *b = lipc_checkbox(L, 1, LIPC_SIGSET);
-
-	if (b->h != NULL) {
-		(void)ipc_sigset_close(b->h);
-		b->h = NULL;
-	}
-	return 0;
+	return lipc_box_gc(L, LIPC_SIGSET, close_handle);
 }
 
 static int l_tostring(lua_State *L)
