@@ -45,7 +45,6 @@ import argparse
 import io
 import multiprocessing
 import os
-import select
 import shutil
 import signal
 import statistics
@@ -57,6 +56,9 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 import ipc
 
+import benchlib
+from benchlib import Hang, install_watchdog, pin, wait_ready
+
 MIB = 1 << 20
 SIZES = {"rtt": 64, "64": 64, "1m": MIB}
 METRIC_NAMES = {"rtt": ("rtt64_p50_ns", "rtt64_p99_ns"),
@@ -67,10 +69,6 @@ HDR = struct.Struct("<I")              # os-pipe framing: a 4-byte length
 FORK = multiprocessing.get_context("fork")
 
 perf_ns = time.perf_counter_ns        # CLOCK_MONOTONIC: one clock for both
-
-
-class Hang(Exception):
-    """The watchdog fired: a measurement did not finish in time."""
 
 
 # --- kinds ------------------------------------------------------------------
@@ -445,9 +443,6 @@ def echo(send, recv) -> None:
 
 # --- one measurement ---------------------------------------------------------
 
-def pin(cpu: Optional[int], mask) -> None:
-    os.sched_setaffinity(0, mask if cpu is None else {cpu})
-
 
 def child_main(kind: Kind, ctx: Ctx, metric: str, cpu: Optional[int], mask,
                ready_fd: int, limit: int, dur_ns: int, max_msgs: int) -> None:
@@ -470,19 +465,6 @@ def child_main(kind: Kind, ctx: Ctx, metric: str, cpu: Optional[int], mask,
         send_for(send, b"m" * ctx.size, dur_ns, max_msgs)
     for e in ends.values():
         e[3]()
-
-
-def wait_ready(fd: int, proc, limit: float) -> None:
-    end = time.monotonic() + limit
-    while time.monotonic() < end:
-        r, _, _ = select.select([fd], [], [], 0.05)
-        if r:
-            if os.read(fd, 1) != b"R":
-                raise RuntimeError("the child could not open its ends")
-            return
-        if not proc.is_alive():
-            raise RuntimeError(f"the child exited ({proc.exitcode})")
-    raise Hang("the child did not get ready")
 
 
 def measure(kind: Kind, metric: str, placement: str, cpus: List[int], mask,
@@ -508,7 +490,7 @@ def measure(kind: Kind, metric: str, placement: str, cpus: List[int], mask,
                                   dur_ns, max_msgs))
         signal.alarm(limit)
         proc.start()
-        wait_ready(rfd, proc, limit)
+        wait_ready(rfd, proc.is_alive, limit)
         if metric == "rtt":
             ends["p2c"] = kind.open(ctx, "p2c", "parent", True)
         ends["c2p"] = kind.open(ctx, "c2p", "parent", False)
@@ -603,18 +585,10 @@ def main() -> int:
     metrics = args.metrics.split(",")
     mask = os.sched_getaffinity(0)
     cpus = sorted(mask)
-    placements = [p for p in args.placements.split(",")
-                  if p != "split" or len(cpus) >= 2]
+    placements = benchlib.placements(args.placements, cpus)
     dur_ns = args.time * 1_000_000
 
-    def on_signal(signo, frame):
-        raise SystemExit(128 + signo)
-
-    def on_alarm(signo, frame):
-        raise Hang("watchdog")
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGALRM, on_alarm)
+    install_watchdog()
 
     print(f"# bench_python: Python {sys.version.split()[0]}, ipc "
           f"{ipc.__version__}, {len(cpus)} CPUs, load "

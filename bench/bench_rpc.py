@@ -57,7 +57,6 @@ import argparse
 import multiprocessing
 import os
 import pickle
-import select
 import shutil
 import signal
 import socket
@@ -71,6 +70,9 @@ from multiprocessing.managers import BaseManager
 from typing import Callable, Dict, List, Optional, Tuple
 
 import ipc
+
+import benchlib
+from benchlib import Hang, install_watchdog, pin, wait_ready
 
 FORK = multiprocessing.get_context("fork")
 HDR = struct.Struct("<I")
@@ -99,27 +101,6 @@ class Service:
 
 SVC = Service()
 FUNCS = {"echo": SVC.echo, "add": SVC.add, "upper": SVC.upper}
-
-
-class Hang(Exception):
-    """The watchdog fired."""
-
-
-def pin(cpu: Optional[int], mask) -> None:
-    os.sched_setaffinity(0, mask if cpu is None else {cpu})
-
-
-def wait_ready(fd: int, alive: Callable[[], bool], limit: float) -> None:
-    end = time.monotonic() + limit
-    while time.monotonic() < end:
-        r, _, _ = select.select([fd], [], [], 0.05)
-        if r:
-            if os.read(fd, 1) != b"R":
-                raise RuntimeError("the server could not start")
-            return
-        if not alive():
-            raise RuntimeError("the server exited before it was ready")
-    raise Hang("the server did not get ready")
 
 
 # --- servers: start(ctx, cpu) -> (call(op) -> fn, stop()) --------------------
@@ -198,7 +179,7 @@ class IpcRpc(Kind):
         try:
             proc = self.spawn(ctx, url, cpu, wfd)
             proc.start()
-            wait_ready(rfd, self._alive(proc), 30)
+            wait_ready(rfd, self._alive(proc), 30, "the server")
             proxy = ipc.rpc.connect(url, timeout=10)
             rate = bench(getattr(proxy, op))
             proxy.stop()
@@ -370,7 +351,7 @@ class SockRpc(Kind):
                                 args=(b, cpu, ctx.mask, wfd))
             proc.start()
             b.close()
-            wait_ready(rfd, proc.is_alive, 30)
+            wait_ready(rfd, proc.is_alive, 30, "the server")
             recv, loads, dumps, pack, unpack = (_recv_exact, pickle.loads,
                                                 pickle.dumps, HDR.pack,
                                                 HDR.unpack)
@@ -633,18 +614,10 @@ def main() -> int:
         k.lib = args.stages
     mask = os.sched_getaffinity(0)
     cpus = sorted(mask)
-    placements = [p for p in args.placements.split(",")
-                  if p != "split" or len(cpus) >= 2]
+    placements = benchlib.placements(args.placements, cpus)
     dur_ns = args.time * 1_000_000
 
-    def on_signal(signo, frame):
-        raise SystemExit(128 + signo)
-
-    def on_alarm(signo, frame):
-        raise Hang("watchdog")
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGALRM, on_alarm)
+    install_watchdog()
 
     print(f"# bench_rpc: Python {sys.version.split()[0]}, ipc "
           f"{ipc.__version__}, {len(cpus)} CPUs, load "
