@@ -179,6 +179,33 @@ function H.read_all(ch)
   return table.concat(parts)
 end
 
+-- A fresh directory for the test, removed after it.
+function H.mkdir(tag)
+  local d = H.path(tag or "d")
+  os.execute("mkdir " .. H.quote(d))
+  H.defer(function() os.execute("rm -rf " .. H.quote(d)) end)
+  return d
+end
+
+-- Start the program bin with args and environment env; stdin is
+-- /dev/null, stdout and stderr are pipes, and it dies with us.
+function H.spawn_bin(bin, args, env)
+  local argv = {bin}
+  for i, a in ipairs(args) do argv[i + 1] = a end
+  return assert(ipc.spawn(argv, {stdin = "null", stdout = "pipe", stderr = "pipe",
+                                 env = env, pdeathsig = true}))
+end
+
+-- Run bin to its end (H.spawn_bin); returns its exit code (waiting up to
+-- 60 s), stdout, stderr and its pid.
+function H.run_bin(bin, args, env)
+  local p <close> = H.spawn_bin(bin, args, env)
+  local pid = p:pid()
+  local out = H.read_all(p.stdout)
+  local err = H.read_all(p.stderr)
+  return p:wait(60), out, err, pid
+end
+
 -- This process's environment as a table (what a child would inherit).
 function H.environ()
   local e = {}

@@ -27,23 +27,15 @@ local function env()
   return e
 end
 
-local read_all = H.read_all
 
 -- Start the binary with args; returns the process (stdout, stderr pipes).
 local function start(args)
-  local argv = {BIN}
-  for i, a in ipairs(args) do argv[i + 1] = a end
-  return assert(ipc.spawn(argv, {stdin = "null", stdout = "pipe", stderr = "pipe",
-                                 env = env(), pdeathsig = true}))
+  return H.spawn_bin(BIN, args, env())
 end
 
 -- Run the binary to its end; returns code, stdout, stderr, its pid.
 local function ipc_run(args)
-  local p <close> = start(args)
-  local pid = p:pid()
-  local out = read_all(p.stdout)
-  local err = read_all(p.stderr)
-  return p:wait(60), out, err, pid
+  return H.run_bin(BIN, args, env())
 end
 
 local leftovers = H.host_leftovers
@@ -66,12 +58,7 @@ local function wait_for(cond, timeout)
   return false
 end
 
-local function mkdir()
-  local d = H.path("d")
-  os.execute("mkdir " .. H.quote(d))
-  H.defer(function() os.execute("rm -rf " .. H.quote(d)) end)
-  return d
-end
+local mkdir = H.mkdir
 
 -- A pipeline that runs until stopped, over every kind of object the host
 -- makes (mq, ring, sysvmq, fifo, unix): each stage appends its pid to

@@ -20,26 +20,13 @@ local function env()
   return e
 end
 
-local read_all = H.read_all
 
 -- Run the binary to its end; returns code, stdout, stderr, its pid.
 local function ipc_run(args)
-  local argv = {BIN}
-  for i, a in ipairs(args) do argv[i + 1] = a end
-  local p <close> = assert(ipc.spawn(argv, {stdin = "null", stdout = "pipe", stderr = "pipe",
-                                            env = env(), pdeathsig = true}))
-  local pid = p:pid()
-  local out = read_all(p.stdout)
-  local err = read_all(p.stderr)
-  return p:wait(60), out, err, pid
+  return H.run_bin(BIN, args, env())
 end
 
-local function mkdir()
-  local d = H.path("d")
-  os.execute("mkdir " .. H.quote(d))
-  H.defer(function() os.execute("rm -rf " .. H.quote(d)) end)
-  return d
-end
+local mkdir = H.mkdir
 
 local function lines_of(s)
   local t = {}
