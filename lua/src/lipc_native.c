@@ -227,26 +227,20 @@ static int nf_call(lua_State *L)
 	return push_result(L, &ret);
 }
 
+static ipc_status close_handle(void *h)
+{
+	ipc_native_close(h);
+	return 0;
+}
+
 static int nf_gc(lua_State *L)
 {
-	lipc_box *b = lipc_checkbox(L, 1, NATIVE_T);
-
-	if (b->h != NULL) {
-		ipc_native_close(b->h);
-		b->h = NULL;
-	}
-	return 0;
+	return lipc_box_gc(L, NATIVE_T, close_handle);
 }
 
 static int nf_close(lua_State *L)
 {
-	lipc_box *b = lipc_checkbox(L, 1, NATIVE_T);
-	ipc_native *fn = lipc_checkopen(L, 1, NATIVE_T);
-
-	b->h = NULL;
-	ipc_native_close(fn);
-	lua_pushboolean(L, 1);
-	return 1;
+	return lipc_box_close(L, NATIVE_T, close_handle);
 }
 
 static int push_signature(lua_State *L, ipc_native *fn)
